@@ -1,0 +1,17 @@
+export {
+  PROVIDERS,
+  isProvider,
+  isComplete,
+  textMessage,
+  messageText,
+} from './lib/types';
+export type {
+  Provider,
+  ContentBlock,
+  Message,
+  Usage,
+  ChatRequest,
+  ChatResponse,
+  Diagnostic,
+  DiagnosticCode,
+} from './lib/types';

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'merkle',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/merkle',
+};
