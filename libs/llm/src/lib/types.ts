@@ -100,7 +100,9 @@ export type DiagnosticCode =
   /** Frames of a type the reducer does not know; counted, not dropped silently. */
   | 'unknown_event'
   /** The response carried more than one choice; only the first is the turn's message. */
-  | 'extra_choices';
+  | 'extra_choices'
+  /** The capture site stopped the reduction (client gone, upstream died, byte budget spent). */
+  | 'interrupted';
 
 export interface Diagnostic {
   code: DiagnosticCode;

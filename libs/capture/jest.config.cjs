@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'capture',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/capture',
+};
