@@ -6,3 +6,9 @@ export { FramedReduction, DEFAULT_MAX_BYTES } from './lib/framing/framed-reducti
 export { sniffBodyFormat } from './lib/framing/body-format';
 export type { BodyFormat } from './lib/framing/body-format';
 export type { TurnAssembler, SseEvent } from './lib/framing/turn-assembler';
+export { redactHeaders, isSecretHeader, REDACTED } from './lib/turn/redact-headers';
+export type { HeaderRecord } from './lib/turn/redact-headers';
+export { resolveAgentRoute, AGENT_HEADER } from './lib/turn/agent-route';
+export type { AgentRoute } from './lib/turn/agent-route';
+export { DROP_REASONS } from './lib/turn/drop-reasons';
+export type { DropReason } from './lib/turn/drop-reasons';

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Builds one app into a single CommonJS bundle: dist/apps/<name>/main.js.
+//
+// esbuild bundles the app and the workspace libs (resolving the tsconfig path aliases) and leaves
+// node_modules external; TypeScript itself is transformed by @swc/core because NestJS's
+// dependency injection needs the `design:paramtypes` decorator metadata that esbuild does not emit.
+// Files the app loads at run time (*.proto, *.wasm next to sources) are copied beside the bundle.
+import { build } from 'esbuild';
+import { transform } from '@swc/core';
+import { readFile, cp, mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const app = process.argv[2];
+if (!app) {
+  console.error('usage: node tools/build/build-app.mjs <app>');
+  process.exit(2);
+}
+const appDir = path.join(root, 'apps', app);
+const outDir = path.join(root, 'dist', 'apps', app);
+
+const swcTypescript = {
+  name: 'swc-typescript',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const out = await transform(source, {
+        filename: args.path,
+        sourceMaps: 'inline',
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+          keepClassNames: true,
+        },
+        module: { type: 'es6' },
+      });
+      return { contents: out.code, loader: 'js' };
+    });
+  },
+};
+
+async function copyAssets(dir) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await copyAssets(full);
+    else if (/\.(proto)$/.test(entry.name)) await cp(full, path.join(outDir, entry.name));
+  }
+}
+
+const started = Date.now();
+await mkdir(outDir, { recursive: true });
+await build({
+  entryPoints: [path.join(appDir, 'src', 'main.ts')],
+  outfile: path.join(outDir, 'main.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  packages: 'external', // node_modules stay external: installed in the image, not bundled
+  tsconfig: path.join(root, 'tsconfig.base.json'),
+  keepNames: true,
+  logLevel: 'warning',
+  plugins: [swcTypescript],
+});
+await copyAssets(path.join(appDir, 'src'));
+console.log(`built dist/apps/${app}/main.js in ${Date.now() - started} ms`);
