@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'nest-kit',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/nest-kit',
+};

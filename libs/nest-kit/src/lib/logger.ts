@@ -1,0 +1,38 @@
+import type { DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+/** Paths never worth a log line per request (probes and scrapes). */
+const QUIET_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics', '/ping']);
+
+/**
+ * Structured JSON logs (pino via nestjs-pino): one request id on every line of a request (the
+ * client's `x-request-id` when it sent one), credentials redacted, probes not logged.
+ */
+export function tapesLoggerModule(options: { level: string; app: string }): DynamicModule {
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      level: options.level,
+      base: { app: options.app },
+      genReqId: (req: IncomingMessage) => {
+        const given = req.headers['x-request-id'];
+        return (Array.isArray(given) ? given[0] : given) || randomUUID();
+      },
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers["x-api-key"]',
+          'req.headers.cookie',
+          'req.headers["proxy-authorization"]',
+          'res.headers["set-cookie"]',
+        ],
+        censor: '[redacted]',
+      },
+      autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.has((req.url ?? '').split('?')[0] ?? '') },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      },
+    },
+  });
+}
