@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command (README): typecheck, lint and test every project. Tests need a real
+# PostgreSQL; unless TAPES_TEST_PG_URL points at one, a throwaway cluster is started here and
+# stopped on exit (failure included).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+export PRISMA_SCHEMA_ENGINE_BINARY=/bin/false
+
+if [ -z "${TAPES_TEST_PG_URL:-}" ]; then
+  PG_PORT=${TAPES_CI_PG_PORT:-55432}
+  trap 'tools/ci/postgres.sh stop "$PG_PORT" || true' EXIT
+  TAPES_TEST_PG_URL=$(tools/ci/postgres.sh start "$PG_PORT")
+  export TAPES_TEST_PG_URL
+fi
+echo "test PostgreSQL: $TAPES_TEST_PG_URL"
+
+npx nx run-many -t typecheck,lint,test --parallel=2 --output-style=stream "$@"
