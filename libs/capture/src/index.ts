@@ -12,3 +12,5 @@ export { resolveAgentRoute, AGENT_HEADER } from './lib/turn/agent-route';
 export type { AgentRoute } from './lib/turn/agent-route';
 export { DROP_REASONS } from './lib/turn/drop-reasons';
 export type { DropReason } from './lib/turn/drop-reasons';
+export { deriveTurn } from './lib/turn/derive-turn';
+export type { DerivedTurn, TurnOutcome } from './lib/turn/derive-turn';
