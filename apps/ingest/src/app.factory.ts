@@ -1,0 +1,33 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule, type IngestAppOptions } from './app.module';
+import { IngestMetrics } from './ingest/ingest.metrics';
+
+type CountedRequest = { tapesHandled?: boolean; tapesAuthRejected?: boolean };
+
+/** Builds the ingest app (not yet listening): shared by main.ts and the tests. */
+export async function createIngestApp(options: IngestAppOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: options.config.INGEST_BODY_LIMIT, forceCloseConnections: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+
+  // Rejections the framework answers before a handler runs (413 body limit, 415 content type,
+  // unparseable JSON, 401) are counted too: the #192 review found paths invisible to metrics.
+  const metrics = app.get(IngestMetrics);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('preHandler', async (req) => {
+    (req as unknown as CountedRequest).tapesHandled = true;
+  });
+  fastify.addHook('onResponse', async (req, reply) => {
+    const counted = req as unknown as CountedRequest;
+    if (req.method !== 'POST' || !req.url.startsWith('/v1/ingest')) return;
+    if (reply.statusCode === 401) metrics.write(undefined, 'reject_auth');
+    else if (!counted.tapesHandled && reply.statusCode === 413) metrics.write(undefined, 'reject_too_large');
+    else if (!counted.tapesHandled && reply.statusCode >= 400 && reply.statusCode < 500) metrics.write(undefined, 'reject_envelope');
+  });
+  await app.init();
+  await fastify.ready();
+  return app;
+}

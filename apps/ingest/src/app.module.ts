@@ -1,0 +1,51 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import type { Reducer } from '@tapes/capture';
+import { CaptureModule, MetricsModule, TAPES_CONFIG, TapesExceptionFilter, tapesLoggerModule } from '@tapes/nest-kit';
+import type { TurnStore } from '@tapes/storage';
+import { BearerAuthGuard } from './auth/bearer-auth.guard';
+import type { IngestConfig } from './config/ingest-config';
+import { HealthController } from './health/health.controller';
+import { IngestBatchService } from './ingest/ingest-batch.service';
+import { IngestController } from './ingest/ingest.controller';
+import { IngestMetrics } from './ingest/ingest.metrics';
+import { IngestService } from './ingest/ingest.service';
+import { OpenApiController } from './openapi/openapi.controller';
+import { ReadController } from './read/read.controller';
+import { ReadService } from './read/read.service';
+import { StorageModule } from './storage/storage.module';
+
+export interface IngestAppOptions {
+  config: IngestConfig;
+  reducers: () => readonly Reducer[];
+  /** An already-open store (tests); otherwise one is opened from the config. */
+  store?: TurnStore;
+}
+
+@Module({})
+export class AppModule {
+  static register(options: IngestAppOptions): DynamicModule {
+    const { config } = options;
+    return {
+      module: AppModule,
+      imports: [
+        tapesLoggerModule({ level: config.LOG_LEVEL, app: 'ingest' }),
+        MetricsModule.register({ app: 'ingest', prefix: 'tapes_ingest_' }),
+        CaptureModule.forRoot(options.reducers),
+        StorageModule.register(options.store ? { store: options.store } : { url: config.DATABASE_URL, dataDir: config.TAPES_DATA_DIR }),
+        TerminusModule,
+      ],
+      controllers: [IngestController, ReadController, HealthController, OpenApiController],
+      providers: [
+        { provide: TAPES_CONFIG, useValue: config },
+        IngestMetrics,
+        IngestService,
+        IngestBatchService,
+        ReadService,
+        { provide: APP_GUARD, useClass: BearerAuthGuard },
+        { provide: APP_FILTER, useClass: TapesExceptionFilter },
+      ],
+    };
+  }
+}
