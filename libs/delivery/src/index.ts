@@ -1,0 +1,14 @@
+export { backoffDelay } from './lib/backoff';
+export type { BackoffPolicy, BackoffOptions } from './lib/backoff';
+export { parseRetryAfter } from './lib/retry-after';
+export { ByteBudget } from './lib/byte-budget';
+export { DiskSpool } from './lib/disk-spool';
+export type { DiskSpoolOptions, SpoolEntry, SpoolItem, SpoolPutResult, SpoolStats, SpoolRecovery } from './lib/disk-spool';
+export type { SpoolMeta } from './lib/spool-record';
+export { SpoolDrainer } from './lib/spool-drainer';
+export type { SpoolHandler, SpoolDrainerOptions } from './lib/spool-drainer';
+export { deliverWithRetries } from './lib/retry';
+export type { RetryOptions, RetryOutcome } from './lib/retry';
+export { isRetryVerdict, retryAfterOf } from './lib/delivery-verdict';
+export type { DeliveryVerdict, RetryLater } from './lib/delivery-verdict';
+export { abortableSleep } from './lib/abortable-sleep';
