@@ -14,7 +14,8 @@ const base64 = z.string().refine((v) => v.length % 4 === 0 && BASE64.test(v), 'm
  */
 export const turnEnvelopeSchema = z
   .object({
-    provider: z.string({ error: 'is required (anthropic, openai or ollama)' }).max(64, 'is too long'),
+    // Optional here so that a missing provider is a 422 (unknown provider), as in tapes #192.
+    provider: z.string({ error: 'must be a string (anthropic, openai or ollama)' }).max(64, 'is too long').optional(),
     api: z.string().max(64).optional(),
     path: z.string().max(2048).optional(),
     agent_name: z.string().max(256, 'must be at most 256 characters').optional(),
