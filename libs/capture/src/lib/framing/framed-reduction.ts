@@ -23,7 +23,9 @@ export class FramedReduction implements Reduction {
   private stopped = false;
   private finished = false;
   private sse: EventSourceParser | undefined;
-  private ndjsonCarry = '';
+  /** The unterminated tail of the NDJSON body, as the chunks it arrived in. */
+  private ndjsonCarry: string[] = [];
+  private ndjsonCarryLength = 0;
   private readonly jsonParts: string[] = [];
 
   constructor(
@@ -37,10 +39,6 @@ export class FramedReduction implements Reduction {
   push(chunk: Uint8Array | string): void {
     if (this.stopped || this.finished) return;
     this.seenBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-    if (this.seenBytes > this.maxBytes && this.format !== 'sse' && this.format !== 'ndjson') {
-      this.stop(`capture budget of ${this.maxBytes} bytes exceeded before the body ended`);
-      return;
-    }
     const text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
     this.feedText(text, false);
   }
@@ -65,8 +63,9 @@ export class FramedReduction implements Reduction {
   private stop(detail: string): void {
     this.stopped = true;
     this.diagnostics.add('interrupted', detail, { reason: 'capture_budget' });
-    // Whatever arrived completely is still reduced (streams); a half one-shot body is not parseable.
-    this.endFraming();
+    // Whatever arrived completely is still reduced (streams); a half one-shot body is not
+    // parseable; a body whose framing was never told has nothing to end (and was not empty).
+    if (this.format !== undefined) this.endFraming();
   }
 
   private feedText(text: string, final: boolean): void {
@@ -74,10 +73,20 @@ export class FramedReduction implements Reduction {
       this.head += text;
       const trimmed = this.head.replace(/^[\uFEFF\s]+/, '');
       this.format = sniffBodyFormat(trimmed, this.options.contentType, this.options.ambiguousJson, final);
-      if (this.format === undefined) return;
-      text = this.head;
+      if (this.format === undefined) {
+        if (this.seenBytes > this.maxBytes) this.stop(`capture budget of ${this.maxBytes} bytes exceeded before the body's framing could be told`);
+        return;
+      }
+      // Frames start at the first non-blank character: a BOM in a string chunk (TextDecoder only
+      // strips it from bytes) or a leading space would otherwise corrupt the first SSE field name.
+      text = this.format === 'json' ? this.head : trimmed;
       this.head = '';
       if (this.format === 'sse') this.sse = this.createSseParser();
+    }
+    // Only a one-shot body is buffered whole; a stream holds just the turn being assembled.
+    if (this.format === 'json' && this.seenBytes > this.maxBytes) {
+      this.stop(`capture budget of ${this.maxBytes} bytes exceeded before the body ended`);
+      return;
     }
     if (text.length === 0) return;
     switch (this.format) {
@@ -98,20 +107,39 @@ export class FramedReduction implements Reduction {
       maxBufferSize: this.maxBytes,
       onEvent: (event) => this.guard(() => this.assembler.sseEvent({ event: event.event, data: event.data })),
       onError: (error) => {
-        if (error.type === 'max-buffer-size-exceeded') this.diagnostics.add('reducer_error', `SSE line longer than ${this.maxBytes} bytes`);
-        // unknown fields and bad retry values are legal SSE to ignore
+        // Unknown fields and bad retry values are legal SSE to ignore. An overlong line terminates
+        // the parser (feeding it again would throw), so the reduction stops with what it has.
+        if (error.type === 'max-buffer-size-exceeded') {
+          this.stopped = true;
+          this.diagnostics.add('reducer_error', `SSE line longer than ${this.maxBytes} bytes`);
+        }
       },
     });
   }
 
   private feedNdjson(text: string): void {
-    const lines = (this.ndjsonCarry + text).split('\n');
-    this.ndjsonCarry = lines.pop() ?? '';
-    if (this.ndjsonCarry.length > this.maxBytes) {
-      this.ndjsonCarry = '';
-      this.diagnostics.add('reducer_error', `NDJSON line longer than ${this.maxBytes} bytes`);
+    // A long line arrives in many chunks: keep them as parts and join once its newline comes
+    // (re-splitting carry + chunk on every push would be quadratic in the line length).
+    if (!text.includes('\n')) {
+      this.ndjsonCarry.push(text);
+      this.ndjsonCarryLength += text.length;
+      this.checkNdjsonCarry();
+      return;
     }
+    this.ndjsonCarry.push(text);
+    const lines = this.ndjsonCarry.join('').split('\n');
+    const rest = lines.pop() ?? '';
+    this.ndjsonCarry = rest ? [rest] : [];
+    this.ndjsonCarryLength = rest.length;
     for (const line of lines) this.ndjsonLine(line);
+    this.checkNdjsonCarry();
+  }
+
+  private checkNdjsonCarry(): void {
+    if (this.ndjsonCarryLength <= this.maxBytes) return;
+    this.ndjsonCarry = [];
+    this.ndjsonCarryLength = 0;
+    this.diagnostics.add('reducer_error', `NDJSON line longer than ${this.maxBytes} bytes`);
   }
 
   private ndjsonLine(line: string): void {
@@ -134,8 +162,9 @@ export class FramedReduction implements Reduction {
         this.sse?.feed('\n\n');
         break;
       case 'ndjson':
-        if (this.ndjsonCarry) this.ndjsonLine(this.ndjsonCarry);
-        this.ndjsonCarry = '';
+        if (this.ndjsonCarry.length > 0) this.ndjsonLine(this.ndjsonCarry.join(''));
+        this.ndjsonCarry = [];
+        this.ndjsonCarryLength = 0;
         break;
       case 'json':
         this.endJson();
