@@ -57,15 +57,15 @@ export class AnthropicTurnAssembler implements TurnAssembler {
 
   /** An NDJSON line holds what an SSE event's data holds (a gateway re-framing the stream). */
   ndjsonValue(value: unknown): void {
-    if (!isRecord(value)) {
-      this.diagnostics.add('parse_error', `NDJSON line is not a JSON object: ${excerpt(JSON.stringify(value) ?? '')}`);
-      return;
-    }
-    if (value['type'] === 'message' && this.mode === 'none') {
+    if (this.mode === 'none' && isRecord(value) && value['type'] === 'message') {
       this.jsonDocument(value);
       return;
     }
     if (this.mode === 'none') this.mode = 'stream';
+    if (!isRecord(value)) {
+      this.diagnostics.add('parse_error', `NDJSON line is not a JSON object: ${excerpt(JSON.stringify(value) ?? '')}`);
+      return;
+    }
     this.streamObject(asString(value['type']) ?? '', value);
   }
 
