@@ -117,9 +117,9 @@ export class OpenAIChatAssembler implements TurnAssembler {
   private outcome(finishReason: string | undefined): { done: boolean; incomplete: boolean } {
     if (this.upstreamError) return { done: false, incomplete: false };
     if (this.form === 'json') return { done: this.isCompletion, incomplete: false };
-    if (this.form === undefined) return { done: false, incomplete: false }; // framing reported the empty body
     if (!this.sawChunk) {
-      this.diagnostics.add('empty_response', 'the stream carried no chunks');
+      // An empty or comment-only event stream reaches no frame; framing reports an empty JSON body itself.
+      if (!this.diagnostics.has('empty_response')) this.diagnostics.add('empty_response', 'the stream carried no chunks');
       return { done: false, incomplete: false };
     }
     if (this.sawDone) return { done: true, incomplete: false };

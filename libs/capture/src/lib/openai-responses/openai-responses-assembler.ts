@@ -101,12 +101,12 @@ export class OpenAIResponsesAssembler implements TurnAssembler {
   }
 
   private outcome(): { done: boolean; stopReason: string | undefined } {
-    if (this.form === undefined) return { done: false, stopReason: undefined }; // framing reported the empty body
     if (!this.final) {
-      if (this.form === 'json') return { done: false, stopReason: this.upstreamError ? 'error' : undefined };
       if (this.upstreamError) return { done: false, stopReason: 'error' };
+      if (this.form === 'json') return { done: false, stopReason: undefined };
       if (!this.sawEvent) {
-        this.diagnostics.add('empty_response', 'the stream carried no events');
+        // An empty or comment-only event stream reaches no frame; framing reports an empty JSON body itself.
+        if (!this.diagnostics.has('empty_response')) this.diagnostics.add('empty_response', 'the stream carried no events');
         return { done: false, stopReason: undefined };
       }
       this.diagnostics.add('incomplete', 'the stream ended before response.completed, response.incomplete or response.failed');
