@@ -18,6 +18,11 @@ const DELTA_TARGETS: Record<DeltaType, readonly string[]> = {
 };
 const MAPPED_BLOCK_TYPES = new Set(['image', 'tool_result', ...Object.values(DELTA_TARGETS).flat()]);
 
+/** For each mapped block type, the deltas it takes (checked once per delta: keep it a set lookup). */
+const ACCEPTED_DELTAS = new Map<string, ReadonlySet<DeltaType>>(
+  [...MAPPED_BLOCK_TYPES].map((type) => [type, new Set((Object.keys(DELTA_TARGETS) as DeltaType[]).filter((delta) => DELTA_TARGETS[delta].includes(type)))]),
+);
+
 /** The block a delta for an index that was never opened implies (its `content_block_start` was lost). */
 const SYNTHESIZED_TYPE: Record<DeltaType, string> = {
   text_delta: 'text',
@@ -42,15 +47,18 @@ export class StreamedBlock {
   /** The streamed tool input once settled: an object, or undefined after a problem was reported. */
   private streamedInput: { value: JsonRecord | undefined } | undefined;
 
-  constructor(private readonly start: JsonRecord) {}
+  readonly type: string;
+  /** The deltas this block takes; undefined for a type without a canonical mapping (takes any). */
+  private readonly accepts: ReadonlySet<DeltaType> | undefined;
+
+  constructor(private readonly start: JsonRecord) {
+    this.type = asString(start['type']) ?? '';
+    this.accepts = ACCEPTED_DELTAS.get(this.type);
+  }
 
   /** For a delta whose index was never opened: an empty block of the type the delta implies. */
   static synthesizedFor(delta: DeltaType): StreamedBlock {
     return new StreamedBlock({ type: SYNTHESIZED_TYPE[delta] });
-  }
-
-  get type(): string {
-    return asString(this.start['type']) ?? '';
   }
 
   get toolUseId(): string {
@@ -59,7 +67,7 @@ export class StreamedBlock {
 
   /** Applies a delta; false when it does not belong to this type of block (and is dropped). */
   apply(delta: Exclude<BlockDelta, { type: 'unknown' }>): boolean {
-    if (MAPPED_BLOCK_TYPES.has(this.type) && !DELTA_TARGETS[delta.type].includes(this.type)) return false;
+    if (this.accepts && !this.accepts.has(delta.type)) return false;
     switch (delta.type) {
       case 'text_delta':
         this.textParts.push(delta.text);
