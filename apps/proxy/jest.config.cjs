@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'proxy',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/apps/proxy',
+};

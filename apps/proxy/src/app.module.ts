@@ -1,0 +1,58 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, RouterModule } from '@nestjs/core';
+import type { Reducer } from '@tapes/capture';
+import { CaptureModule, MetricsModule, TapesExceptionFilter, tapesLoggerModule } from '@tapes/nest-kit';
+import type { TurnStore } from '@tapes/storage';
+import { CaptureFeatureModule } from './capture/capture-feature.module';
+import { CapturedModule } from './read/captured.module';
+import type { ProxyConfig } from './config/proxy-config';
+import { ProxyConfigModule } from './config/proxy-config.module';
+import { ForwardingModule } from './forwarding/forwarding.module';
+import { HealthModule } from './health/health.module';
+import { InternalRoutesModule } from './internal/internal-routes.module';
+import { METRICS_PREFIX } from './metrics/proxy-metrics';
+import { ProxyMetricsModule } from './metrics/proxy-metrics.module';
+import { ShutdownCoordinator } from './shutdown/shutdown-coordinator';
+import { StorageModule } from './storage/storage.module';
+
+/** The path prefix of the proxy's own routes; everything else is forwarded. */
+export const INTERNAL_PREFIX = '_tapes';
+
+export interface ProxyAppOptions {
+  config: ProxyConfig;
+  createReducers: () => readonly Reducer[];
+  /** A store opened by the caller (tests); by default the one `config` names is opened. */
+  store?: TurnStore;
+}
+
+@Module({})
+export class AppModule {
+  static register(options: ProxyAppOptions): DynamicModule {
+    const { config } = options;
+    return {
+      module: AppModule,
+      imports: [
+        ProxyConfigModule.register(config),
+        tapesLoggerModule({ level: config.logLevel, app: 'proxy' }),
+        MetricsModule.register({ app: 'proxy', prefix: METRICS_PREFIX }),
+        ProxyMetricsModule,
+        CaptureModule.forRoot(options.createReducers),
+        StorageModule.register(options.store ? { store: options.store } : { url: config.databaseUrl, dataDir: config.dataDir }),
+        CaptureFeatureModule,
+        HealthModule,
+        CapturedModule,
+        InternalRoutesModule,
+        // Registered last: its catch-all route must not shadow anything (Fastify also ranks
+        // static and parametric routes above wildcards).
+        ForwardingModule,
+        RouterModule.register([
+          { path: INTERNAL_PREFIX, module: MetricsModule },
+          { path: INTERNAL_PREFIX, module: HealthModule },
+          { path: INTERNAL_PREFIX, module: CapturedModule },
+          { path: INTERNAL_PREFIX, module: InternalRoutesModule },
+        ]),
+      ],
+      providers: [ShutdownCoordinator, { provide: APP_FILTER, useClass: TapesExceptionFilter }],
+    };
+  }
+}

@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { ConfigError, parseConfig } from '@tapes/nest-kit';
+import { parseDuration } from './duration';
+import { parseListenAddress, proxyConfigSchema } from './proxy-config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig('tapes proxy', proxyConfigSchema, env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('proxy configuration', () => {
+  it('needs no environment: embedded storage under ./.tapes, default upstreams, 127.0.0.1:8080', () => {
+    const config = parseConfig('tapes proxy', proxyConfigSchema, {});
+    expect(config).toMatchObject({
+      listen: { host: '127.0.0.1', port: 8080 },
+      upstreams: { anthropic: 'https://api.anthropic.com', openai: 'https://api.openai.com', ollama: 'http://localhost:11434' },
+      defaultProvider: 'openai',
+      agentRoutes: {},
+      databaseUrl: undefined,
+      dataDir: path.resolve('.tapes'),
+      project: undefined,
+      logLevel: 'info',
+    });
+    expect(config.limits.idleTimeoutMs).toBeGreaterThan(0);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads every setting', () => {
+    const config = parseConfig('tapes proxy', proxyConfigSchema, {
+      TAPES_PROXY_LISTEN: '0.0.0.0:9000',
+      TAPES_UPSTREAM_OPENAI: 'https://api.openai.com/v1/',
+      TAPES_DEFAULT_PROVIDER: 'ollama',
+      TAPES_AGENT_ROUTES: '{"codex":{"provider":"openai","upstream":"https://chatgpt.com/backend-api/codex"},"claude":{"provider":"anthropic"}}',
+      DATABASE_URL: 'postgresql://u:p@db:5432/tapes',
+      TAPES_DATA_DIR: '/var/lib/tapes',
+      TAPES_PROJECT: 'tapes',
+      LOG_LEVEL: 'debug',
+      TAPES_CAPTURE_QUEUE_BYTES: '64mb',
+      TAPES_MAX_CAPTURE_BODY_BYTES: '8mb',
+      TAPES_SPOOL_MAX_BYTES: '2gb',
+      TAPES_UPSTREAM_IDLE_TIMEOUT: '90s',
+      TAPES_UPSTREAM_CONNECT_TIMEOUT: '2500ms',
+      TAPES_UPSTREAM_HEADERS_TIMEOUT: '10m',
+      TAPES_SHUTDOWN_GRACE: '5s',
+      TAPES_STORE_CONCURRENCY: '4',
+    });
+    expect(config).toEqual({
+      listen: { host: '0.0.0.0', port: 9000 },
+      upstreams: { anthropic: 'https://api.anthropic.com', openai: 'https://api.openai.com/v1', ollama: 'http://localhost:11434' },
+      defaultProvider: 'ollama',
+      agentRoutes: { codex: { provider: 'openai', upstream: 'https://chatgpt.com/backend-api/codex' }, claude: { provider: 'anthropic' } },
+      databaseUrl: 'postgresql://u:p@db:5432/tapes',
+      dataDir: '/var/lib/tapes',
+      project: 'tapes',
+      logLevel: 'debug',
+      limits: {
+        captureQueueBytes: 64 * 1024 ** 2,
+        maxCaptureBodyBytes: 8 * 1024 ** 2,
+        spoolMaxBytes: 2 * 1024 ** 3,
+        idleTimeoutMs: 90_000,
+        connectTimeoutMs: 2_500,
+        headersTimeoutMs: 600_000,
+        shutdownGraceMs: 5_000,
+      },
+      storeConcurrency: 4,
+    });
+  });
+
+  it('lists every bad key at once', () => {
+    const problems = problemsOf({
+      TAPES_PROXY_LISTEN: 'localhost',
+      TAPES_UPSTREAM_ANTHROPIC: 'ftp://x',
+      TAPES_DEFAULT_PROVIDER: 'gemini',
+      TAPES_AGENT_ROUTES: '{"codex":{"provider":"acme"}}',
+      DATABASE_URL: 'mysql://db/x',
+      TAPES_CAPTURE_QUEUE_BYTES: 'lots',
+      TAPES_UPSTREAM_IDLE_TIMEOUT: 'forever',
+      LOG_LEVEL: 'loud',
+    }).join('\n');
+    for (const key of ['TAPES_PROXY_LISTEN', 'TAPES_UPSTREAM_ANTHROPIC', 'TAPES_DEFAULT_PROVIDER', 'TAPES_AGENT_ROUTES', 'DATABASE_URL', 'TAPES_CAPTURE_QUEUE_BYTES', 'TAPES_UPSTREAM_IDLE_TIMEOUT', 'LOG_LEVEL']) {
+      expect(problems).toContain(key);
+    }
+  });
+
+  it('explains agent routes that are not JSON', () => {
+    expect(problemsOf({ TAPES_AGENT_ROUTES: '{codex: openai}' }).join('\n')).toMatch(/TAPES_AGENT_ROUTES: must be a JSON object/);
+  });
+
+  it.each([
+    ['127.0.0.1:8080', { host: '127.0.0.1', port: 8080 }],
+    [':8080', { host: '0.0.0.0', port: 8080 }],
+    ['[::1]:9000', { host: '::1', port: 9000 }],
+    ['localhost:0', { host: 'localhost', port: 0 }],
+    ['localhost', undefined],
+    ['host:70000', undefined],
+  ])('reads the listen address %s', (text, want) => {
+    expect(parseListenAddress(text)).toEqual(want);
+  });
+
+  it.each([
+    ['250ms', 250],
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['1h', 3_600_000],
+    ['1500', 1500],
+    ['1.5s', 1500],
+    ['soon', undefined],
+  ])('reads the duration %s', (text, want) => {
+    expect(parseDuration(text)).toBe(want);
+  });
+});

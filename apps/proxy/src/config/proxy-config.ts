@@ -1,0 +1,147 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { PROVIDERS, type Provider } from '@tapes/llm';
+import { byteSize, databaseUrl, httpUrl, logLevel, positiveInt } from '@tapes/nest-kit';
+import { duration } from './duration';
+
+/** Where the proxy listens: `host:port`, `:port` (all interfaces, as Go's `:8080`) or `[v6]:port`. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** An agent's own route (ref §5.2): which provider it speaks and, optionally, its own upstream. */
+export interface AgentRouteConfig {
+  provider: Provider;
+  upstream?: string;
+}
+
+/** The proxy's validated configuration, provided under `TAPES_CONFIG`. */
+export interface ProxyConfig {
+  listen: ListenAddress;
+  /** Base URL per provider; a request path is appended to it (see `upstream-url.ts`). */
+  upstreams: Readonly<Record<Provider, string>>;
+  /** Provider for paths that name none (not a known endpoint, no agent route, no provider prefix). */
+  defaultProvider: Provider;
+  agentRoutes: Readonly<Record<string, AgentRouteConfig>>;
+  /** `postgresql://…` or a SQLite file; undefined = the embedded `<dataDir>/tapes.db`. */
+  databaseUrl: string | undefined;
+  /** Absolute: the embedded database and the spool live here. */
+  dataDir: string;
+  /** Stored with every node (not hashed), e.g. the repository being worked on. */
+  project: string | undefined;
+  logLevel: string;
+  limits: Readonly<{
+    /** In-memory bytes all captures may hold at once (in flight + queued); over it a turn is dropped (`capture_budget`). */
+    captureQueueBytes: number;
+    /** Per body (request, response): a bigger one is forwarded but not captured (`capture_budget`). */
+    maxCaptureBodyBytes: number;
+    /** Disk bytes the spool may hold while storage is away; over it a turn is dropped (`spool_full`). */
+    spoolMaxBytes: number;
+    /** Longest silence between two upstream body chunks; a long stream that keeps talking is never cut. */
+    idleTimeoutMs: number;
+    connectTimeoutMs: number;
+    /** Longest wait for the upstream's response headers (504 `upstream_timeout` after). */
+    headersTimeoutMs: number;
+    /** How long shutdown waits for in-flight exchanges before cutting them (their partial turns are kept). */
+    shutdownGraceMs: number;
+  }>;
+  /** Turns written to storage at once. */
+  storeConcurrency: number;
+}
+
+export const DEFAULT_UPSTREAMS: Readonly<Record<Provider, string>> = {
+  anthropic: 'https://api.anthropic.com',
+  openai: 'https://api.openai.com',
+  ollama: 'http://localhost:11434',
+};
+
+const MiB = 1024 * 1024;
+
+export function parseListenAddress(text: string): ListenAddress | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port > 65535) return undefined;
+  const host = m[1] ?? m[2] ?? '';
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+const listenAddress = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const parsed = parseListenAddress(v?.trim() ? v : '127.0.0.1:8080');
+    if (!parsed) {
+      ctx.addIssue({ code: 'custom', message: 'must be host:port, :port or [ipv6]:port with a port 0–65535' });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const provider = z.enum(PROVIDERS, { error: `must be one of ${PROVIDERS.join(', ')}` });
+
+const agentRoutes = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v?.trim()) return {};
+    try {
+      return JSON.parse(v) as unknown;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `must be a JSON object such as {"codex":{"provider":"openai","upstream":"https://…"}} (${(err as Error).message})` });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string().min(1, 'agent names must not be empty'), z.strictObject({ provider, upstream: httpUrl.optional() }), { error: 'must be a JSON object of agent → {provider, upstream?}' }));
+
+const schema = z
+  .object({
+    TAPES_PROXY_LISTEN: listenAddress,
+    TAPES_UPSTREAM_ANTHROPIC: httpUrl.default(DEFAULT_UPSTREAMS.anthropic),
+    TAPES_UPSTREAM_OPENAI: httpUrl.default(DEFAULT_UPSTREAMS.openai),
+    TAPES_UPSTREAM_OLLAMA: httpUrl.default(DEFAULT_UPSTREAMS.ollama),
+    TAPES_DEFAULT_PROVIDER: provider.default('openai'),
+    TAPES_AGENT_ROUTES: agentRoutes,
+    DATABASE_URL: databaseUrl,
+    TAPES_DATA_DIR: z.string().trim().default('.tapes'),
+    TAPES_PROJECT: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => v || undefined),
+    LOG_LEVEL: logLevel,
+    TAPES_CAPTURE_QUEUE_BYTES: byteSize(256 * MiB),
+    TAPES_MAX_CAPTURE_BODY_BYTES: byteSize(32 * MiB),
+    TAPES_SPOOL_MAX_BYTES: byteSize(1024 * MiB),
+    TAPES_UPSTREAM_IDLE_TIMEOUT: duration(300_000),
+    TAPES_UPSTREAM_CONNECT_TIMEOUT: duration(10_000),
+    TAPES_UPSTREAM_HEADERS_TIMEOUT: duration(300_000),
+    TAPES_SHUTDOWN_GRACE: duration(10_000),
+    TAPES_STORE_CONCURRENCY: positiveInt(2),
+  })
+  .transform(
+    (env): ProxyConfig => ({
+      listen: env.TAPES_PROXY_LISTEN,
+      upstreams: { anthropic: env.TAPES_UPSTREAM_ANTHROPIC, openai: env.TAPES_UPSTREAM_OPENAI, ollama: env.TAPES_UPSTREAM_OLLAMA },
+      defaultProvider: env.TAPES_DEFAULT_PROVIDER,
+      agentRoutes: env.TAPES_AGENT_ROUTES,
+      databaseUrl: env.DATABASE_URL,
+      dataDir: path.resolve(env.TAPES_DATA_DIR || '.tapes'),
+      project: env.TAPES_PROJECT,
+      logLevel: env.LOG_LEVEL,
+      limits: {
+        captureQueueBytes: env.TAPES_CAPTURE_QUEUE_BYTES,
+        maxCaptureBodyBytes: env.TAPES_MAX_CAPTURE_BODY_BYTES,
+        spoolMaxBytes: env.TAPES_SPOOL_MAX_BYTES,
+        idleTimeoutMs: env.TAPES_UPSTREAM_IDLE_TIMEOUT,
+        connectTimeoutMs: env.TAPES_UPSTREAM_CONNECT_TIMEOUT,
+        headersTimeoutMs: env.TAPES_UPSTREAM_HEADERS_TIMEOUT,
+        shutdownGraceMs: env.TAPES_SHUTDOWN_GRACE,
+      },
+      storeConcurrency: env.TAPES_STORE_CONCURRENCY,
+    }),
+  );
+
+/** The proxy's environment schema; `parseConfig('proxy', proxyConfigSchema, env)` validates it. */
+export const proxyConfigSchema: z.ZodType<ProxyConfig, Record<string, string | undefined>> = schema;

@@ -1,0 +1,170 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import type { Interruption } from '@tapes/capture';
+import type { Dispatcher } from 'undici';
+import { TurnRecorder } from '../capture/turn-recorder.service';
+import type { TurnCapture } from '../capture/turn-capture';
+import { ProxyMetrics } from '../metrics/proxy-metrics';
+import { UpstreamRouter, type ExchangeRoute } from '../routing/upstream-router';
+import { ChunkTap } from './chunk-tap';
+import { ExchangeTracker } from './exchange-tracker';
+import { clientResponseHeaders, upstreamRequestHeaders } from './hop-by-hop-headers';
+import { UpstreamClient } from './upstream-client';
+import { errorCode, upstreamFailure, writeFailure } from './upstream-failure';
+
+/**
+ * Relays one exchange between a client and its upstream, streaming both ways, and lets capture
+ * watch the bytes go by (design §3, §7).
+ *
+ * Forwarding comes first: the only thing awaited is the upstream; capture is fed synchronously
+ * after each chunk has been handed on, never awaited, and its failures are contained. The client
+ * gets the upstream's status, headers (minus hop-by-hop ones) and body bytes exactly as sent —
+ * compressed bodies stay compressed. When either side goes away mid-stream the other is cut the
+ * same way (an aborted upstream request; a destroyed client socket, never a response that
+ * pretends to be complete), and capture keeps what arrived, marked as interrupted.
+ */
+@Injectable()
+export class ForwardingService {
+  private readonly logger = new Logger(ForwardingService.name);
+
+  constructor(
+    private readonly router: UpstreamRouter,
+    private readonly upstream: UpstreamClient,
+    private readonly recorder: TurnRecorder,
+    private readonly metrics: ProxyMetrics,
+    private readonly tracker: ExchangeTracker,
+  ) {}
+
+  /** Forwards one exchange; resolves when it is over. Never rejects. */
+  async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const startedAt = new Date();
+    const method = req.method ?? 'GET';
+    const route = this.router.route(method, req.url ?? '/', req.headers);
+    const capture = this.recorder.begin(route, method, req.headers, startedAt);
+
+    const controller = new AbortController();
+    let interruption: Interruption | undefined;
+    const exchange = {
+      abort: (reason: string): void => {
+        interruption ??= { reason, detail: 'the proxy is shutting down' };
+        controller.abort();
+        res.destroy();
+      },
+    };
+    this.tracker.add(exchange);
+    const onClientClose = (): void => {
+      if (res.writableFinished) return;
+      interruption ??= { reason: 'client_disconnect', detail: 'the client closed the connection before the response ended' };
+      controller.abort();
+    };
+    res.once('close', onClientClose);
+
+    try {
+      await this.exchange(req, res, route, capture, controller.signal, started, () => interruption);
+    } catch (err) {
+      // exchange() handles every failure it expects; this is a bug, and the client must not hang.
+      this.logger.error({ err, path: route.path }, 'forwarding failed unexpectedly');
+      capture?.drop('reducer_error', `forwarding failed: ${err instanceof Error ? err.message : String(err)}`);
+      writeFailure(res, upstreamFailure(err, route.origin));
+    } finally {
+      res.off('close', onClientClose);
+      this.tracker.delete(exchange);
+    }
+  }
+
+  private async exchange(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: ExchangeRoute,
+    capture: TurnCapture | undefined,
+    signal: AbortSignal,
+    started: number,
+    interruption: () => Interruption | undefined,
+  ): Promise<void> {
+    const provider = route.provider;
+    let upstream: Dispatcher.ResponseData;
+    try {
+      upstream = await this.upstream.request({
+        origin: route.origin,
+        path: route.upstreamPath,
+        method: req.method as Dispatcher.HttpMethod,
+        headers: upstreamRequestHeaders(req.rawHeaders, req.headers.connection),
+        body: hasBody(req) ? this.requestBody(req, capture) : null,
+        signal,
+      });
+    } catch (err) {
+      const cut = interruption();
+      if (cut) {
+        capture?.drop('empty_response', `${cut.reason} before the upstream answered`);
+        this.metrics.requests.inc({ provider, status: cut.reason });
+        res.destroy();
+        return;
+      }
+      const failure = upstreamFailure(err, route.origin);
+      this.logger.warn({ provider, path: route.path, code: failure.code, upstreamCode: errorCode(err) }, failure.message);
+      capture?.drop('upstream_status', failure.message);
+      this.metrics.requests.inc({ provider, status: failure.status });
+      writeFailure(res, failure);
+      return;
+    }
+
+    const status = upstream.statusCode;
+    this.metrics.upstreamLatency.observe({ provider }, (performance.now() - started) / 1000);
+    this.metrics.requests.inc({ provider, status });
+    const tapResponse = capture?.responseStarted(status, upstream.headers) ?? false;
+
+    res.writeHead(status, upstream.statusText || undefined, clientResponseHeaders(upstream.headers));
+    // Headers go out now, not with the first body chunk: a stream's client sees the response start
+    // when the upstream's does, even if the first event is seconds away.
+    res.flushHeaders();
+
+    let firstByte = true;
+    const tap = new ChunkTap(
+      (chunk) => {
+        if (firstByte) {
+          firstByte = false;
+          this.metrics.timeToFirstByte.observe({ provider }, (performance.now() - started) / 1000);
+        }
+        if (tapResponse) capture?.responseChunk(chunk);
+      },
+      (err) => capture?.drop('reducer_error', `capture failed on a response chunk: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    try {
+      await pipeline(upstream.body, tap, res);
+      capture?.finish(interruption());
+    } catch (err) {
+      const cut = interruption() ?? bodyFailure(err);
+      if (cut.reason !== 'client_disconnect') this.logger.warn({ provider, path: route.path, reason: cut.reason, upstreamCode: errorCode(err) }, `exchange cut: ${cut.detail}`);
+      // pipeline destroyed both ends: the client sees a broken response, never a completed one.
+      capture?.finish(cut);
+    }
+  }
+
+  /** The request body for undici: the client's stream itself, or through a tap when capturing. */
+  private requestBody(req: IncomingMessage, capture: TurnCapture | undefined): Readable {
+    if (!capture) return req;
+    const tap = new ChunkTap(
+      (chunk) => capture.requestChunk(chunk),
+      (err) => capture.drop('reducer_error', `capture failed on a request chunk: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    // Errors travel to undici through the tap (the client aborting its upload aborts the request).
+    pipeline(req, tap).catch(() => undefined);
+    return tap;
+  }
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Why a response body stopped early, when the client is not the one who left. */
+function bodyFailure(err: unknown): Interruption {
+  const code = errorCode(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'UND_ERR_BODY_TIMEOUT') return { reason: 'upstream_timeout', detail: `the upstream went silent mid-body (${message})` };
+  return { reason: 'upstream_error', detail: `the upstream connection failed mid-body: ${message}${code ? ` (${code})` : ''}` };
+}

@@ -1,0 +1,68 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Server } from 'node:http';
+import { TAPES_CONFIG } from '@tapes/nest-kit';
+import type { ProxyConfig } from '../config/proxy-config';
+import { TurnQueue } from '../capture/turn-queue.service';
+import { TurnRecorder } from '../capture/turn-recorder.service';
+import { TurnSpool } from '../capture/turn-spool.service';
+import { ExchangeTracker } from '../forwarding/exchange-tracker';
+
+/** How long cut exchanges get to unwind (destroying sockets is immediate; this is a backstop). */
+const CUT_UNWIND_MS = 1_000;
+
+/**
+ * Owns the order of start-up and shutdown, which Nest's per-module hooks cannot guarantee:
+ *
+ * start: the spool drainer starts once the app is up, so what a previous run left is delivered.
+ *
+ * stop (SIGTERM/SIGINT, before Nest closes the server):
+ *  1. stop accepting connections;
+ *  2. let in-flight exchanges finish, for at most the shutdown grace; then cut the rest — their
+ *     partial turns are still captured (interrupted: `shutdown`);
+ *  3. wait until every finished capture has been reduced and queued;
+ *  4. drain the queue into storage, for at most the grace again; whatever is left goes to the spool;
+ *  5. stop the spool drainer (what is spooled stays for the next run).
+ * Storage itself is closed afterwards by StorageModule's shutdown hook.
+ */
+@Injectable()
+export class ShutdownCoordinator implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ShutdownCoordinator.name);
+  private readonly graceMs: number;
+
+  constructor(
+    @Inject(TAPES_CONFIG) config: ProxyConfig,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly tracker: ExchangeTracker,
+    private readonly recorder: TurnRecorder,
+    private readonly queue: TurnQueue,
+    private readonly spool: TurnSpool,
+  ) {
+    this.graceMs = config.limits.shutdownGraceMs;
+  }
+
+  onApplicationBootstrap(): void {
+    this.spool.start();
+  }
+
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    if (server?.listening) server.close();
+    server?.closeIdleConnections();
+    const inFlight = this.tracker.size;
+    if (inFlight > 0) this.logger.log({ inFlight, graceMs: this.graceMs, signal }, 'waiting for in-flight exchanges');
+    if (!(await this.tracker.whenIdle(this.graceMs))) {
+      this.logger.warn({ cut: this.tracker.size }, 'shutdown grace over: cutting the exchanges still in flight');
+      this.tracker.abortAll('shutdown');
+      // Cut exchanges hand their partial turns to capture as their pipelines unwind.
+      await this.tracker.whenIdle(CUT_UNWIND_MS);
+    }
+    await this.recorder.settled();
+    if (!(await this.queue.drained(this.graceMs))) {
+      this.logger.warn({ depth: this.queue.depth }, 'storage is slow: spooling the turns still queued');
+      await this.queue.flushToSpool(this.graceMs);
+    }
+    await this.spool.stop();
+    this.logger.log({ spool: this.spool.stats() }, 'capture drained');
+  }
+}
