@@ -115,6 +115,18 @@ describe('Anthropic stream reduction', () => {
       expect(response.message.content).toEqual([{ type: 'tool_use', tool_use_id: 'toolu_1', tool_name: 'Bash', tool_input: { command: 'ls -la', timeout: 5000 } }]);
     });
 
+    it('reassembles a multi-megabyte input sent in one data line, pushed in 16 KiB chunks', () => {
+      const content = 'const x = "é";\n'.repeat(300_000);
+      const body = sse([start(), blockStart(0, { type: 'tool_use', id: 'toolu_big', name: 'Write', input: {} }), json(0, JSON.stringify({ file_path: '/big.ts', content })), blockStop(0), stop]);
+      const bytes = new TextEncoder().encode(body);
+      const reduction = reducer.start({ contentType: 'text/event-stream' });
+      for (let at = 0; at < bytes.length; at += 16 * 1024) reduction.push(bytes.subarray(at, at + 16 * 1024));
+      const response = reduction.finish();
+      expect(bytes.length).toBeGreaterThan(4 * 1024 * 1024);
+      expect(response.message.content[0]?.tool_input).toEqual({ file_path: '/big.ts', content });
+      expect(response.diagnostics).toEqual([]);
+    });
+
     it('keeps a non-empty input from content_block_start when no deltas follow', () => {
       const response = reduce([start(), blockStart(0, { type: 'tool_use', id: 'toolu_1', name: 'Now', input: { tz: 'UTC' } }), blockStop(0), stop]);
       expect(response.message.content[0]?.tool_input).toEqual({ tz: 'UTC' });
