@@ -14,3 +14,5 @@ export { DROP_REASONS } from './lib/turn/drop-reasons';
 export type { DropReason } from './lib/turn/drop-reasons';
 export { deriveTurn } from './lib/turn/derive-turn';
 export type { DerivedTurn, TurnOutcome } from './lib/turn/derive-turn';
+export { AnthropicMessagesReducer } from './lib/anthropic/anthropic-reducer';
+export { parseAnthropicRequest } from './lib/anthropic/anthropic-request';
