@@ -1,0 +1,57 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import type { Reducer } from '@tapes/capture';
+import { ByteBudget, DiskSpool } from '@tapes/delivery';
+import { CaptureModule, METRICS_REGISTRY, MetricsModule, TAPES_CONFIG, tapesLoggerModule } from '@tapes/nest-kit';
+import type { Registry } from 'prom-client';
+import type { SidecarConfig } from './config/sidecar-config';
+import { IngestClient } from './delivery/ingest-client';
+import { TurnDelivery } from './delivery/turn-delivery';
+import { ExtProcServer } from './ext-proc/ext-proc.server';
+import { HealthController } from './health/health.controller';
+import { METRIC_PREFIX, SidecarMetrics } from './metrics/sidecar-metrics';
+
+export interface SidecarAppOptions {
+  config: SidecarConfig;
+  reducers: () => readonly Reducer[];
+}
+
+@Module({})
+export class AppModule {
+  static register(options: SidecarAppOptions): DynamicModule {
+    const { config } = options;
+    return {
+      module: AppModule,
+      imports: [
+        tapesLoggerModule({ level: config.LOG_LEVEL, app: 'sidecar' }),
+        MetricsModule.register({ app: 'sidecar', prefix: METRIC_PREFIX }),
+        CaptureModule.forRoot(options.reducers),
+        TerminusModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: TAPES_CONFIG, useValue: config },
+        { provide: ByteBudget, useFactory: () => new ByteBudget(config.CAPTURE_BUDGET_BYTES) },
+        { provide: DiskSpool, useFactory: () => DiskSpool.open({ dir: config.SPOOL_DIR, maxBytes: config.SPOOL_MAX_BYTES }) },
+        {
+          provide: IngestClient,
+          useFactory: () =>
+            new IngestClient({
+              url: config.INGEST_URL,
+              token: config.INGEST_TOKEN,
+              connectTimeoutMs: config.INGEST_CONNECT_TIMEOUT_MS,
+              timeoutMs: config.INGEST_TIMEOUT_MS,
+              connections: config.INGEST_CONNECTIONS,
+            }),
+        },
+        {
+          provide: SidecarMetrics,
+          useFactory: (registry: Registry, budget: ByteBudget, spool: DiskSpool) => new SidecarMetrics(registry, budget, spool),
+          inject: [METRICS_REGISTRY, ByteBudget, DiskSpool],
+        },
+        TurnDelivery,
+        ExtProcServer,
+      ],
+    };
+  }
+}

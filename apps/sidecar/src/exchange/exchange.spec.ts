@@ -1,0 +1,225 @@
+import { ByteBudget } from '@tapes/delivery';
+import fc from 'fast-check';
+import { envoySequence, requestBody, requestHeaders, requestTrailers, responseBody, responseHeaders, responseTrailers, splitAt, type ExchangeScript } from '../../test/envoy-messages';
+import { pathOnlyReducers } from '../../test/path-reducers';
+import type { ProcessingRequest } from '../ext-proc/processing-messages';
+import type { CapturedTurn } from './captured-turn';
+import { Exchange, payloadBytes, type ExchangeOptions } from './exchange';
+import type { ExchangeEnd } from './exchange-end';
+
+const REQUEST = Buffer.from(JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }));
+const RESPONSE = Buffer.from('event: message_start\ndata: {"type":"message_start"}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n');
+
+let clock = 0;
+function options(overrides: Partial<ExchangeOptions> = {}): ExchangeOptions {
+  clock = Date.parse('2026-01-01T00:00:00Z');
+  return { reducers: pathOnlyReducers(), budget: new ByteBudget(1 << 20), maxBodyBytes: 1 << 16, now: () => new Date((clock += 1000)), newRequestId: () => 'generated-id', ...overrides };
+}
+
+/** Feeds messages; returns every end reported (there must be at most one). */
+function feed(exchange: Exchange, messages: ProcessingRequest[]): ExchangeEnd[] {
+  return messages.map((m) => exchange.onMessage(m)).filter((e): e is ExchangeEnd => e !== undefined);
+}
+
+function capturedTurn(ends: ExchangeEnd[]): CapturedTurn {
+  expect(ends).toHaveLength(1);
+  const [end] = ends;
+  if (end?.outcome !== 'captured') throw new Error(`expected a captured turn, got ${JSON.stringify(end)}`);
+  return end.turn;
+}
+
+const script = (overrides: Partial<ExchangeScript> = {}): ExchangeScript => ({
+  path: '/v1/messages',
+  requestHeaders: { 'x-request-id': 'req-1', 'x-api-key': 'sk-ant-secret', 'anthropic-version': '2023-06-01' },
+  requestChunks: [REQUEST],
+  responseHeaders: { 'content-type': 'text/event-stream; charset=utf-8', 'set-cookie': ['a=1', 'b=2'] },
+  responseChunks: [RESPONSE],
+  ...overrides,
+});
+
+describe('Exchange', () => {
+  it('captures a streamed turn with exactly the bytes, status, content type and timings Envoy delivered', () => {
+    const exchange = new Exchange(options());
+    const turn = capturedTurn(feed(exchange, envoySequence(script())));
+    expect(turn.requestBody.equals(REQUEST)).toBe(true);
+    expect(turn.responseBody.equals(RESPONSE)).toBe(true);
+    expect(turn).toMatchObject({ requestId: 'req-1', provider: 'anthropic', path: '/v1/messages', status: 200, responseContentType: 'text/event-stream; charset=utf-8' });
+    expect(turn.interrupted).toBeUndefined();
+    expect(turn.startedAt.getTime()).toBeLessThan(turn.firstByteAt?.getTime() ?? 0);
+    expect(turn.firstByteAt?.getTime()).toBeLessThan(turn.endedAt.getTime());
+  });
+
+  it('redacts credentials in both header sets and keeps multi-value headers separate', () => {
+    const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script({ requestHeaders: { authorization: 'Bearer sk-x', 'x-request-id': 'r' } }))));
+    expect(turn.requestHeaders['authorization']).toBe('[redacted]');
+    expect(turn.requestHeaders[':path']).toBe('/v1/messages');
+    expect(turn.responseHeaders['set-cookie']).toEqual(['[redacted]', '[redacted]']);
+    expect(JSON.stringify(turn.requestHeaders)).not.toContain('sk-');
+  });
+
+  it.each([
+    { ending: 'eos_on_last_chunk' as const },
+    { ending: 'empty_final_chunk' as const },
+    { ending: 'trailers' as const },
+  ])('completes the response on $ending', ({ ending }) => {
+    const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script({ ending, responseChunks: [RESPONSE.subarray(0, 10), RESPONSE.subarray(10)] }))));
+    expect(turn.responseBody.equals(RESPONSE)).toBe(true);
+    expect(turn.interrupted).toBeUndefined();
+  });
+
+  it('keeps the bytes whatever the chunk boundaries, empty chunks included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(REQUEST.length), { maxLength: 6 }), fc.array(fc.nat(RESPONSE.length), { maxLength: 12 }), (reqCuts, resCuts) => {
+        const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script({ requestChunks: splitAt(REQUEST, reqCuts), responseChunks: splitAt(RESPONSE, resCuts) }))));
+        expect(turn.requestBody.equals(REQUEST)).toBe(true);
+        expect(turn.responseBody.equals(RESPONSE)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('completes a 200 whose headers say there is no body, with an empty body', () => {
+    const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script({ responseChunks: [] }))));
+    expect(turn.responseBody.length).toBe(0);
+  });
+
+  it('accepts request trailers as the end of the request', () => {
+    const exchange = new Exchange(options());
+    const ends = feed(exchange, [
+      requestHeaders({ ':method': 'POST', ':path': '/v1/messages' }),
+      requestBody(REQUEST, false),
+      requestTrailers({ 'x-checksum': 'abc' }),
+      responseHeaders({ ':status': '200' }),
+      responseBody(RESPONSE, false),
+      responseTrailers(),
+    ]);
+    expect(capturedTurn(ends).requestBody.equals(REQUEST)).toBe(true);
+  });
+
+  it('reads header values from the legacy value field when raw_value is empty (Envoy < 1.32)', () => {
+    const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script(), { legacyValues: true })));
+    expect(turn.requestId).toBe('req-1');
+    expect(turn.status).toBe(200);
+  });
+
+  it.each<{ name: string; path: string; headers: Record<string, string>; want: Record<string, string> }>([
+    { name: 'agent header', path: '/v1/messages', headers: { 'x-tapes-agent-name': ' claude-code ' }, want: { agentName: 'claude-code', provider: 'anthropic', path: '/v1/messages' } },
+    { name: 'agent prefix', path: '/agents/codex/v1/responses?x=1', headers: {}, want: { agentName: 'codex', provider: 'openai', path: '/v1/responses' } },
+    { name: 'agent and provider prefix', path: '/agents/opencode/providers/ollama/v1/chat/completions', headers: {}, want: { agentName: 'opencode', provider: 'ollama', path: '/v1/chat/completions' } },
+    { name: 'query string', path: '/v1/messages?beta=true', headers: {}, want: { provider: 'anthropic', path: '/v1/messages' } },
+  ])('resolves agent, provider and path from the $name', ({ path, headers, want }) => {
+    const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script({ path, requestHeaders: headers }))));
+    expect(turn).toMatchObject(want);
+    if (!('agentName' in want)) expect(turn.agentName).toBeUndefined();
+  });
+
+  it('generates one request id for an exchange without x-request-id', () => {
+    let n = 0;
+    const turn = capturedTurn(feed(new Exchange(options({ newRequestId: () => `gen-${++n}` })), envoySequence(script({ requestHeaders: {} }))));
+    expect(turn.requestId).toBe('gen-1');
+    expect(n).toBe(1);
+  });
+
+  it.each([
+    { name: 'a GET', script: script({ method: 'GET', requestChunks: [] }), want: { outcome: 'not_recorded', reason: 'non_turn_request' } },
+    { name: 'a POST to an unknown path', script: script({ path: '/v1/embeddings' }), want: { outcome: 'not_recorded', reason: 'non_turn_request' } },
+    { name: 'count_tokens', script: script({ path: '/v1/messages/count_tokens' }), want: { outcome: 'not_recorded', reason: 'non_turn_request' } },
+    { name: 'a 429', script: script({ status: 429 }), want: { outcome: 'not_recorded', reason: 'upstream_status', provider: 'anthropic' } },
+    { name: 'a 500', script: script({ status: 500 }), want: { outcome: 'not_recorded', reason: 'upstream_status', provider: 'anthropic' } },
+  ])('does not record $name, and ends at once', ({ script: s, want }) => {
+    const budget = new ByteBudget(1 << 20);
+    const ends = feed(new Exchange(options({ budget })), envoySequence(s));
+    expect(ends).toEqual([expect.objectContaining({ ...want, requestId: 'req-1' })]);
+    expect(budget.inUse).toBe(0);
+  });
+
+  it('does not record a response without :status', () => {
+    const ends = feed(new Exchange(options()), [requestHeaders({ ':method': 'POST', ':path': '/v1/messages' }), requestBody(REQUEST, true), responseHeaders({ 'content-type': 'x' }), responseBody(RESPONSE, true)]);
+    expect(ends).toEqual([expect.objectContaining({ outcome: 'not_recorded', reason: 'missing_status' })]);
+  });
+
+  describe('when the stream closes first', () => {
+    const messagesUntil = (count: number) => envoySequence(script({ responseChunks: [RESPONSE.subarray(0, 20), RESPONSE.subarray(20)] })).slice(0, count);
+
+    it.each([
+      { how: 'cancelled' as const, detail: /cancelled/ },
+      { how: 'end' as const, detail: /Envoy closed/ },
+      { how: 'error' as const, detail: /failed \(boom\)/ },
+    ])('still hands over a 200 that had begun, marked interrupted ($how)', ({ how, detail }) => {
+      const exchange = new Exchange(options());
+      expect(feed(exchange, messagesUntil(4))).toEqual([]);
+      const end = exchange.onStreamClosed(how, 'boom');
+      const turn = capturedTurn(end ? [end] : []);
+      expect(turn.responseBody.equals(RESPONSE.subarray(0, 20))).toBe(true);
+      expect(turn.interrupted).toEqual({ reason: 'client_disconnect', detail: expect.stringMatching(detail) });
+    });
+
+    it('hands over a 200 with no body bytes yet, marked interrupted (ingest records what it is)', () => {
+      const exchange = new Exchange(options());
+      feed(exchange, messagesUntil(3));
+      const end = exchange.onStreamClosed('cancelled');
+      expect(capturedTurn(end ? [end] : []).responseBody.length).toBe(0);
+    });
+
+    it.each([
+      { name: 'before any message', count: 0, want: { outcome: 'empty' } },
+      { name: 'mid-request', count: 2, want: { outcome: 'dropped', reason: 'request_incomplete' } },
+      { name: 'before the response', count: 3, want: { outcome: 'dropped', reason: 'upstream_no_response' } },
+    ])('$name → $want.outcome', ({ count, want }) => {
+      const budget = new ByteBudget(1 << 20);
+      const exchange = new Exchange(options({ budget }));
+      feed(exchange, envoySequence(script({ requestChunks: [REQUEST.subarray(0, 10), REQUEST.subarray(10)] })).slice(0, count));
+      expect(exchange.onStreamClosed('cancelled')).toEqual(expect.objectContaining(want));
+      expect(budget.inUse).toBe(0);
+    });
+
+    it('reports nothing more for an exchange that had already ended', () => {
+      const exchange = new Exchange(options());
+      capturedTurn(feed(exchange, envoySequence(script())));
+      expect(exchange.onStreamClosed('cancelled')).toBeUndefined();
+      expect(exchange.onMessage(responseBody('late', true))).toBeUndefined();
+    });
+  });
+
+  it('drops a 200 that ended before its request was whole', () => {
+    const ends = feed(new Exchange(options()), [requestHeaders({ ':method': 'POST', ':path': '/v1/messages' }), requestBody(REQUEST, false), responseHeaders({ ':status': '200' }, true)]);
+    expect(ends).toEqual([expect.objectContaining({ outcome: 'dropped', reason: 'request_incomplete' })]);
+  });
+
+  describe('budgets', () => {
+    it('reserves body bytes at their payload size and hands the reservation to the turn', () => {
+      const budget = new ByteBudget(1 << 20);
+      const turn = capturedTurn(feed(new Exchange(options({ budget })), envoySequence(script())));
+      expect(turn.reservedBytes).toBe(payloadBytes(REQUEST.length) + payloadBytes(RESPONSE.length));
+      expect(budget.inUse).toBe(turn.reservedBytes);
+    });
+
+    it('drops the exchange as capture_budget when the shared budget refuses, frees everything and ignores the rest', () => {
+      const budget = new ByteBudget(payloadBytes(REQUEST.length) + 10);
+      const exchange = new Exchange(options({ budget }));
+      const ends = feed(exchange, envoySequence(script()));
+      expect(ends).toEqual([{ outcome: 'dropped', reason: 'capture_budget', requestId: 'req-1', provider: 'anthropic' }]);
+      expect(budget.inUse).toBe(0);
+      expect(exchange.onStreamClosed('end')).toBeUndefined();
+    });
+
+    it.each([
+      { side: 'request', s: script({ requestChunks: [REQUEST, REQUEST] }), reason: 'request_over_budget' },
+      { side: 'response', s: script({ responseChunks: [RESPONSE, RESPONSE] }), reason: 'response_over_budget' },
+    ])('drops an exchange whose $side body passes the per-exchange limit', ({ s, reason }) => {
+      const budget = new ByteBudget(1 << 20);
+      const ends = feed(new Exchange(options({ budget, maxBodyBytes: Math.max(REQUEST.length, RESPONSE.length) + 1 })), envoySequence(s));
+      expect(ends).toEqual([expect.objectContaining({ outcome: 'dropped', reason })]);
+      expect(budget.inUse).toBe(0);
+    });
+
+    it('releases an abandoned exchange', () => {
+      const budget = new ByteBudget(1 << 20);
+      const exchange = new Exchange(options({ budget }));
+      feed(exchange, envoySequence(script()).slice(0, 3));
+      expect(budget.inUse).toBeGreaterThan(0);
+      expect(exchange.abandon()).toEqual(expect.objectContaining({ outcome: 'dropped', reason: 'capture_error' }));
+      expect(budget.inUse).toBe(0);
+    });
+  });
+});

@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import { redactHeaders, type HeaderRecord, type Reducer } from '@tapes/capture';
+import type { ByteBudget } from '@tapes/delivery';
+import type { Provider } from '@tapes/llm';
+import type { HttpBodyMessage, HttpHeadersMessage, ProcessingRequest } from '../ext-proc/processing-messages';
+import type { CapturedTurn } from './captured-turn';
+import type { CaptureDropReason, ExchangeEnd, NotRecordedReason } from './exchange-end';
+import { firstHeader, headerRecord } from './header-map';
+import { ownBytes } from './own-bytes';
+import { classifyRequest } from './turn-eligibility';
+
+export interface ExchangeOptions {
+  readonly reducers: readonly Reducer[];
+  /** Shared by every exchange and every undelivered turn of the process. */
+  readonly budget: ByteBudget;
+  /** Largest request or response body captured for one exchange. */
+  readonly maxBodyBytes: number;
+  readonly now?: () => Date;
+  readonly newRequestId?: () => string;
+}
+
+/** How the gRPC stream closed, for an exchange that had not completed by then. */
+export type StreamClose = 'end' | 'cancelled' | 'error';
+
+/** A body side being collected: chunks kept as they arrived, concatenated once at the end. */
+class BodyBuffer {
+  readonly chunks: Buffer[] = [];
+  bytes = 0;
+  complete = false;
+
+  take(): Buffer {
+    const body = Buffer.concat(this.chunks, this.bytes);
+    this.chunks.length = 0;
+    return body;
+  }
+}
+
+/**
+ * The capture state of one ext_proc stream, which is one HTTP exchange (docs/ext-proc.md §1).
+ * Fed every message in order; returns an {@link ExchangeEnd} the moment the exchange is decided,
+ * and nothing for every message after that.
+ *
+ * - Request headers decide eligibility (POST to a turn endpoint). Anything else ends at once as
+ *   `not_recorded` and keeps no bytes.
+ * - Response headers: anything but `:status 200` ends as `not_recorded` and frees what was kept.
+ * - Complete on the first of response `end_of_stream` (body or headers) or response trailers
+ *   (which replace the end-of-stream body message when trailers are sent, §4.1).
+ * - A stream that closes first (cancel, error, half-close) still yields the turn when the request
+ *   was whole and a 200 had begun, marked `interrupted`: the client commonly closes right after
+ *   the last event, before Envoy sees the upstream's end (§4.2). Ingest's reducer decides whether
+ *   the bytes are nonetheless complete.
+ *
+ * Every body byte kept is reserved on the shared {@link ByteBudget} first, at its size in the
+ * ingest payload (base64: 4/3); when the budget refuses, the exchange is dropped as
+ * `capture_budget` and keeps nothing. Never throws on wire input and never awaits: the gRPC
+ * handler has already replied to Envoy before calling it.
+ */
+export class Exchange {
+  private ended = false;
+  private eligibleFor: { provider: Provider; path: string; agentName?: string } | undefined;
+  private requestId: string | undefined;
+  private requestHeaders: HeaderRecord = {};
+  private responseHeaders: HeaderRecord | undefined;
+  private status: number | undefined;
+  private readonly request = new BodyBuffer();
+  private readonly response = new BodyBuffer();
+  private reserved = 0;
+  private startedAt: Date | undefined;
+  private firstByteAt: Date | undefined;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: ExchangeOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The exchange's request id once its headers arrived (for logs). */
+  get id(): string | undefined {
+    return this.requestId;
+  }
+
+  /** Bytes of the shared budget this exchange holds right now. */
+  get reservedBytes(): number {
+    return this.reserved;
+  }
+
+  onMessage(message: ProcessingRequest): ExchangeEnd | undefined {
+    if (this.ended) return undefined;
+    switch (message.request) {
+      case 'request_headers':
+        return this.onRequestHeaders(message.request_headers);
+      case 'request_body':
+        return this.onBody(this.request, message.request_body);
+      case 'request_trailers':
+        this.request.complete = true;
+        return undefined;
+      case 'response_headers':
+        return this.onResponseHeaders(message.response_headers);
+      case 'response_body':
+        return this.onBody(this.response, message.response_body);
+      case 'response_trailers':
+        return this.onResponseEnd();
+      default:
+        return undefined; // a message kind this proto does not know: nothing to capture
+    }
+  }
+
+  /**
+   * The gRPC stream closed. Ends an exchange that had not ended yet with the best that can be
+   * said about it; undefined when it had already ended.
+   */
+  onStreamClosed(how: StreamClose, detail?: string): ExchangeEnd | undefined {
+    if (this.ended) return undefined;
+    if (this.requestId === undefined) return this.end({ outcome: 'empty' });
+    if (!this.request.complete) return this.drop('request_incomplete');
+    if (this.status === undefined) return this.drop('upstream_no_response');
+    const why = how === 'end' ? 'Envoy closed the ext_proc stream' : how === 'cancelled' ? 'the ext_proc stream was cancelled' : `the ext_proc stream failed${detail ? ` (${detail})` : ''}`;
+    return this.complete({ reason: 'client_disconnect', detail: `${why} before the response's end of stream, after ${this.response.bytes} body bytes` });
+  }
+
+  /**
+   * Gives the exchange up after a capture bug: frees what it holds and ends it as
+   * `capture_error` (or `empty` before classification). Undefined when it had already ended.
+   */
+  abandon(): ExchangeEnd | undefined {
+    if (this.ended) return undefined;
+    if (this.requestId === undefined || !this.eligibleFor) return this.end({ outcome: 'empty' });
+    return this.drop('capture_error');
+  }
+
+  private onRequestHeaders(message: HttpHeadersMessage | null | undefined): ExchangeEnd | undefined {
+    if (this.requestId !== undefined) return undefined; // Envoy sends them once; ignore a repeat
+    const headers = headerRecord(message?.headers);
+    this.startedAt = this.now();
+    this.requestId = firstHeader(headers, 'x-request-id')?.trim() || (this.options.newRequestId ?? randomUUID)();
+    this.requestHeaders = headers;
+    const eligibility = classifyRequest(headers, this.options.reducers);
+    if (!eligibility.eligible) return this.notRecorded(eligibility.reason, eligibility.provider);
+    this.eligibleFor = { provider: eligibility.provider, path: eligibility.path, ...(eligibility.agentName ? { agentName: eligibility.agentName } : {}) };
+    if (message?.end_of_stream === true) this.request.complete = true;
+    return undefined;
+  }
+
+  private onResponseHeaders(message: HttpHeadersMessage | null | undefined): ExchangeEnd | undefined {
+    if (this.requestId === undefined || this.responseHeaders !== undefined) return undefined;
+    const headers = headerRecord(message?.headers);
+    this.responseHeaders = headers;
+    const statusText = firstHeader(headers, ':status');
+    const status = statusText === undefined ? Number.NaN : Number(statusText);
+    if (!Number.isInteger(status)) return this.notRecorded('missing_status', this.eligibleFor?.provider);
+    this.status = status;
+    if (status !== 200) return this.notRecorded('upstream_status', this.eligibleFor?.provider);
+    return message?.end_of_stream === true ? this.onResponseEnd() : undefined;
+  }
+
+  private onBody(side: BodyBuffer, message: HttpBodyMessage | null | undefined): ExchangeEnd | undefined {
+    if (this.requestId === undefined) return undefined; // no headers yet: nothing to attach it to
+    const chunk = message?.body;
+    if (chunk && chunk.length > 0) {
+      if (side.bytes + chunk.length > this.options.maxBodyBytes) return this.drop(side === this.request ? 'request_over_budget' : 'response_over_budget');
+      const cost = payloadBytes(chunk.length);
+      if (!this.options.budget.tryAcquire(cost)) return this.drop('capture_budget');
+      this.reserved += cost;
+      side.chunks.push(ownBytes(chunk));
+      side.bytes += chunk.length;
+      if (side === this.response && this.firstByteAt === undefined) this.firstByteAt = this.now();
+    }
+    if (message?.end_of_stream !== true) return undefined;
+    if (side === this.request) {
+      this.request.complete = true;
+      return undefined;
+    }
+    return this.onResponseEnd();
+  }
+
+  private onResponseEnd(): ExchangeEnd | undefined {
+    if (this.status === undefined) return undefined; // trailers without headers cannot happen; wait for the close
+    this.response.complete = true;
+    // The upstream answered before the request was whole: the request we hold is a fragment.
+    if (!this.request.complete) return this.drop('request_incomplete');
+    return this.complete(undefined);
+  }
+
+  private complete(interrupted: CapturedTurn['interrupted']): ExchangeEnd {
+    const target = this.eligibleFor;
+    const requestId = this.requestId;
+    const status = this.status;
+    if (!target || requestId === undefined || status === undefined || !this.startedAt) throw new Error('exchange completed without its request and status'); // programmer error
+    const responseHeaders = this.responseHeaders ?? {};
+    const contentType = firstHeader(responseHeaders, 'content-type');
+    const contentEncoding = firstHeader(responseHeaders, 'content-encoding');
+    const turn: CapturedTurn = {
+      requestId,
+      provider: target.provider,
+      path: target.path,
+      ...(target.agentName ? { agentName: target.agentName } : {}),
+      requestHeaders: redactHeaders(this.requestHeaders),
+      responseHeaders: redactHeaders(responseHeaders),
+      requestBody: this.request.take(),
+      responseBody: this.response.take(),
+      status,
+      ...(contentType ? { responseContentType: contentType } : {}),
+      ...(contentEncoding ? { responseContentEncoding: contentEncoding } : {}),
+      ...(interrupted ? { interrupted } : {}),
+      startedAt: this.startedAt,
+      ...(this.firstByteAt ? { firstByteAt: this.firstByteAt } : {}),
+      endedAt: this.now(),
+      reservedBytes: this.reserved,
+    };
+    // The reservation now belongs to the turn; delivery releases it.
+    this.reserved = 0;
+    return this.end({ outcome: 'captured', turn });
+  }
+
+  private notRecorded(reason: NotRecordedReason, provider: Provider | undefined): ExchangeEnd {
+    return this.end({ outcome: 'not_recorded', reason, requestId: this.requestId ?? '', ...(provider ? { provider } : {}) });
+  }
+
+  private drop(reason: CaptureDropReason): ExchangeEnd {
+    // Only an eligible exchange keeps bytes or waits for a response, so only it can be dropped.
+    const provider = this.eligibleFor?.provider;
+    if (!provider || this.requestId === undefined) throw new Error(`exchange dropped (${reason}) before it was classified`); // programmer error
+    return this.end({ outcome: 'dropped', reason, requestId: this.requestId, provider });
+  }
+
+  private end(end: ExchangeEnd): ExchangeEnd {
+    this.ended = true;
+    this.request.chunks.length = 0;
+    this.response.chunks.length = 0;
+    if (this.reserved > 0) {
+      this.options.budget.release(this.reserved);
+      this.reserved = 0;
+    }
+    return end;
+  }
+}
+
+/** What `n` body bytes cost in the ingest payload, where bodies travel base64-encoded. */
+export function payloadBytes(n: number): number {
+  return 4 * Math.ceil(n / 3);
+}

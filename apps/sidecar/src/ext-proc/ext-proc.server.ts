@@ -1,0 +1,116 @@
+import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Reducer } from '@tapes/capture';
+import { ByteBudget } from '@tapes/delivery';
+import { REDUCERS, TAPES_CONFIG } from '@tapes/nest-kit';
+import type { SidecarConfig } from '../config/sidecar-config';
+import { TurnDelivery } from '../delivery/turn-delivery';
+import type { ExchangeEnd } from '../exchange/exchange-end';
+import { Exchange } from '../exchange/exchange';
+import { SidecarMetrics } from '../metrics/sidecar-metrics';
+import { extProcServiceDefinition } from './ext-proc-service';
+import { ProcessCallHandler } from './process-call';
+import type { ProcessingKind, ProcessingRequest } from './processing-messages';
+
+/**
+ * The gRPC server Envoy's ext_proc filter talks to (h2c on SIDECAR_GRPC_HOST:PORT). Each
+ * `Process` stream becomes one {@link Exchange}; its end is counted, and a captured turn goes to
+ * {@link TurnDelivery}.
+ *
+ * Shutdown (SIGTERM): stop accepting streams, let open ones finish for SHUTDOWN_GRACE_MS, then cut
+ * the rest; each cut exchange ends as if Envoy had cancelled it, so a turn whose response had
+ * begun is still handed over (and spooled), before {@link TurnDelivery} shuts down.
+ */
+@Injectable()
+export class ExtProcServer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ExtProcServer.name);
+  private readonly server: Server;
+  private readonly open = new Set<ProcessCallHandler>();
+  private boundPort: number | undefined;
+
+  constructor(
+    @Inject(TAPES_CONFIG) private readonly config: SidecarConfig,
+    @Inject(REDUCERS) private readonly reducers: readonly Reducer[],
+    private readonly budget: ByteBudget,
+    private readonly delivery: TurnDelivery,
+    private readonly metrics: SidecarMetrics,
+  ) {
+    this.server = new Server({
+      'grpc.max_receive_message_length': config.GRPC_MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': config.GRPC_MAX_MESSAGE_BYTES,
+    });
+    this.server.addService(extProcServiceDefinition(), { Process: (call: ServerDuplexStream<ProcessingRequest, ProcessingKind>) => this.serve(call) });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const address = `${this.config.SIDECAR_GRPC_HOST}:${this.config.SIDECAR_GRPC_PORT}`;
+    this.boundPort = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => (err ? reject(new Error(`cannot listen for ext_proc on ${address}: ${err.message}`, { cause: err })) : resolve(port)));
+    });
+    this.logger.log({ address: `${this.config.SIDECAR_GRPC_HOST}:${this.boundPort}` }, 'ext_proc gRPC server listening');
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.boundPort === undefined) return;
+    this.boundPort = undefined;
+    const drained = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.config.SHUTDOWN_GRACE_MS)));
+    const result = await Promise.race([drained, graceOver]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      this.logger.warn({ open: this.open.size, graceMs: this.config.SHUTDOWN_GRACE_MS }, 'ext_proc streams still open after the grace period: cutting them');
+      this.server.forceShutdown();
+    }
+    // Whatever the transport reports later, every exchange is ended now, before delivery stops.
+    for (const handler of [...this.open]) handler.close('cancelled', 'sidecar shutting down');
+  }
+
+  /** The port actually bound (differs from the configured one when that is 0); undefined when not listening. */
+  get port(): number | undefined {
+    return this.boundPort;
+  }
+
+  get listening(): boolean {
+    return this.boundPort !== undefined;
+  }
+
+  /** Streams open right now. */
+  get openStreams(): number {
+    return this.open.size;
+  }
+
+  private serve(call: ServerDuplexStream<ProcessingRequest, ProcessingKind>): void {
+    const exchange = new Exchange({ reducers: this.reducers, budget: this.budget, maxBodyBytes: this.config.CAPTURE_MAX_BODY_BYTES });
+    this.metrics.inflightExchanges.inc();
+    const handler: ProcessCallHandler = new ProcessCallHandler(call, exchange, {
+      onMessage: (kind) => this.metrics.message(kind),
+      onEnd: (end) => this.onEnd(end),
+      onClosed: () => {
+        this.open.delete(handler);
+        this.metrics.inflightExchanges.dec();
+      },
+      onCaptureError: (err, failed) => this.logger.error({ err, requestId: failed.id }, 'capture failed on this exchange; forwarding is unaffected'),
+    });
+    this.open.add(handler);
+  }
+
+  private onEnd(end: ExchangeEnd): void {
+    this.metrics.exchanges.inc({ outcome: end.outcome });
+    switch (end.outcome) {
+      case 'captured':
+        this.delivery.submit(end.turn);
+        return;
+      case 'not_recorded':
+        this.metrics.turnsDropped.inc({ provider: end.provider ?? 'unknown', reason: end.reason });
+        this.logger.debug({ requestId: end.requestId, reason: end.reason }, 'exchange not recorded');
+        return;
+      case 'dropped':
+        this.metrics.turnsDropped.inc({ provider: end.provider, reason: end.reason });
+        this.logger.warn({ requestId: end.requestId, provider: end.provider, reason: end.reason }, 'turn dropped before delivery');
+        return;
+      case 'empty':
+        return;
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Reducer } from '@tapes/capture';
+import { ByteBudget, DiskSpool } from '@tapes/delivery';
+import { METRICS_REGISTRY, parseConfig } from '@tapes/nest-kit';
+import type { Registry } from 'prom-client';
+import { createSidecarApp } from '../src/app.factory';
+import { sidecarConfigSchema, type SidecarConfig } from '../src/config/sidecar-config';
+import { TurnDelivery } from '../src/delivery/turn-delivery';
+import { ExtProcServer } from '../src/ext-proc/ext-proc.server';
+import { EnvoyClient } from './envoy-client';
+import { pathOnlyReducers } from './path-reducers';
+
+export interface RunningSidecar {
+  app: NestFastifyApplication;
+  config: SidecarConfig;
+  grpcPort: number;
+  envoy: EnvoyClient;
+  delivery: TurnDelivery;
+  budget: ByteBudget;
+  spool: DiskSpool;
+  registry: Registry;
+  /** Sum of a metric's samples whose labels include `labels`. */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** Resolves when `predicate` holds; polls the process state between event-loop turns. */
+  until(predicate: () => boolean | Promise<boolean>, what: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A fresh spool directory for one test; removed by the returned function. */
+export async function tempSpoolDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tapes-sidecar-spool-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The real sidecar app (gRPC on a free port, HTTP not listening unless asked), configured like
+ * production except for fast retries. Reducers default to endpoint-only ones: the sidecar uses
+ * them for eligibility only.
+ */
+export async function startSidecar(env: Record<string, string>, reducers: () => readonly Reducer[] = pathOnlyReducers): Promise<RunningSidecar> {
+  const config = parseConfig('sidecar test', sidecarConfigSchema, {
+    SIDECAR_GRPC_PORT: '0',
+    LOG_LEVEL: 'silent',
+    DELIVERY_MAX_ATTEMPTS: '2',
+    DELIVERY_RETRY_INITIAL_MS: '2',
+    DELIVERY_RETRY_MAX_MS: '10',
+    SHUTDOWN_GRACE_MS: '200',
+    ...env,
+  });
+  const app = await createSidecarApp({ config, reducers });
+  const server = app.get(ExtProcServer);
+  const grpcPort = server.port;
+  if (grpcPort === undefined) throw new Error('ext_proc server is not listening');
+  const envoy = new EnvoyClient(grpcPort);
+  const registry = app.get<Registry>(METRICS_REGISTRY);
+  const metric = async (name: string, labels: Record<string, string> = {}) => {
+    const found = registry.getSingleMetric(name);
+    if (!found) throw new Error(`no metric ${name}`);
+    const { values } = await found.get();
+    return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((sum, v) => sum + v.value, 0);
+  };
+  const until = async (predicate: () => boolean | Promise<boolean>, what: string) => {
+    const deadline = Date.now() + 10_000;
+    while (!(await predicate())) {
+      if (Date.now() > deadline) throw new Error(`gave up waiting for: ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  };
+  return {
+    app,
+    config,
+    grpcPort,
+    envoy,
+    delivery: app.get(TurnDelivery),
+    budget: app.get(ByteBudget),
+    spool: app.get(DiskSpool),
+    registry,
+    metric,
+    until,
+    close: async () => {
+      envoy.close();
+      await app.close();
+    },
+  };
+}
