@@ -16,6 +16,11 @@ import { createParser } from 'eventsource-parser';
 import { AnthropicMessagesReducer } from '../../libs/capture/src/lib/anthropic/anthropic-reducer';
 import type { Reducer } from '@tapes/capture';
 import { claudeCodeToolUseStream } from './lib/claude-code-stream';
+import { OllamaChatReducer } from '../../libs/capture/src/lib/ollama/ollama-chat-reducer';
+import { ollamaThinkingStream } from './lib/ollama-chat-stream';
+import { OpenAIChatReducer } from '../../libs/capture/src/lib/openai-chat/openai-chat-reducer';
+import { OpenAIResponsesReducer } from '../../libs/capture/src/lib/openai-responses/openai-responses-reducer';
+import { chatCompletionsAgentStream, responsesCodexStream } from './lib/openai-streams';
 import { canCollectGarbage, chunksOf, measureMemory, measureThroughput } from './lib/measure';
 
 const CHUNK_BYTES = 16 * 1024;
@@ -33,12 +38,21 @@ interface Row {
 
 const targetMiB = Number(process.argv[2] ?? 12);
 const anthropic = claudeCodeToolUseStream(targetMiB * 1024 * 1024);
+const ollama = ollamaThinkingStream(targetMiB * 1024 * 1024);
+const openaiChat = chatCompletionsAgentStream(targetMiB * 1024 * 1024);
+const openaiResponses = responsesCodexStream(targetMiB * 1024 * 1024);
 
 const rows: Row[] = [
   { name: 'baseline: TextDecoder (stream)', baseline: decodeOnly, body: anthropic.body, contentType: 'text/event-stream' },
   { name: 'baseline: TextDecoder + eventsource-parser, no-op', baseline: decodeAndFrame, body: anthropic.body, contentType: 'text/event-stream' },
   { name: 'baseline: … + JSON.parse of each event', baseline: decodeFrameAndParse, body: anthropic.body, contentType: 'text/event-stream' },
   { name: 'anthropic.messages (Claude Code tool-use SSE)', reducer: new AnthropicMessagesReducer(), body: anthropic.body, contentType: 'text/event-stream' },
+  { name: 'baseline: TextDecoder + line split + JSON.parse', baseline: decodeSplitAndParseLines, body: ollama.body, contentType: 'application/x-ndjson' },
+  { name: 'ollama.chat (thinking + tool call NDJSON)', reducer: new OllamaChatReducer(), body: ollama.body, contentType: 'application/x-ndjson' },
+  { name: 'baseline: … + JSON.parse (chat completions body)', baseline: decodeFrameAndParse, body: openaiChat.body, contentType: 'text/event-stream' },
+  { name: 'openai.chat_completions (tool-call chunks)', reducer: new OpenAIChatReducer(), body: openaiChat.body, contentType: 'text/event-stream' },
+  { name: 'baseline: … + JSON.parse (responses body)', baseline: decodeFrameAndParse, body: openaiResponses.body, contentType: 'text/event-stream' },
+  { name: 'openai.responses (Codex items + terminal)', reducer: new OpenAIResponsesReducer(), body: openaiResponses.body, contentType: 'text/event-stream' },
 ];
 
 function decodeOnly(chunks: Uint8Array[]): number {
@@ -60,9 +74,25 @@ function decodeAndFrame(chunks: Uint8Array[]): number {
 function decodeFrameAndParse(chunks: Uint8Array[]): number {
   let keys = 0;
   const decoder = new TextDecoder();
-  const parser = createParser({ onEvent: (event) => void (keys += Object.keys(JSON.parse(event.data) as object).length) });
+  // `[DONE]` (Chat Completions' end marker) is the one event that is not JSON.
+  const parser = createParser({ onEvent: (event) => void (keys += event.data === '[DONE]' ? 0 : Object.keys(JSON.parse(event.data) as object).length) });
   for (const chunk of chunks) parser.feed(decoder.decode(chunk, { stream: true }));
   parser.feed(decoder.decode());
+  return keys;
+}
+
+/** The NDJSON counterpart of the SSE baselines: what any Ollama reduction must at least do. */
+function decodeSplitAndParseLines(chunks: Uint8Array[]): number {
+  let keys = 0;
+  let carry = '';
+  const decoder = new TextDecoder();
+  const lines = (text: string) => {
+    const split = (carry + text).split('\n');
+    carry = split.pop() ?? '';
+    for (const line of split) if (line) keys += Object.keys(JSON.parse(line) as object).length;
+  };
+  for (const chunk of chunks) lines(decoder.decode(chunk, { stream: true }));
+  lines(`${decoder.decode()}\n`);
   return keys;
 }
 
@@ -86,6 +116,9 @@ function main(): void {
   if (!canCollectGarbage()) console.warn('run with --expose-gc: memory figures include uncollected garbage of earlier runs');
   console.log(`node ${process.version}, body ${mb(anthropic.body.length).toFixed(1)} MB in ${CHUNK_BYTES / 1024} KiB chunks`);
   console.log(`frames: ${Object.entries(anthropic.frames).map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
+  console.log(`ollama NDJSON body ${mb(ollama.body.length).toFixed(1)} MB, lines: ${Object.entries(ollama.frames).map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
+  console.log(`openai chat SSE body ${mb(openaiChat.body.length).toFixed(1)} MB, chunks: ${Object.entries(openaiChat.frames).map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
+  console.log(`openai responses SSE body ${mb(openaiResponses.body.length).toFixed(1)} MB, events: ${Object.entries(openaiResponses.frames).map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
   console.log();
   console.log(`${pad('row', 50)} ${'best MB/s'.padStart(10)} ${'median'.padStart(8)} ${'peak heap ×'.padStart(12)} ${'peak RSS ×'.padStart(11)} ${'retained ×'.padStart(11)}`);
   const failures: string[] = [];
