@@ -116,6 +116,18 @@ describe('ContentDecoder zstd framing', () => {
     expect(await decodeBody(body, 'zstd')).toEqual({ outcome: 'decoded', body: Buffer.from('hello') });
   });
 
+  it('salvages a whole small frame that was still buffered when the next frame was cut', async () => {
+    const body = Buffer.from([...MAGIC, 0x00, 0x58, ...HELLO_BLOCK, ...MAGIC.slice(0, 2)]);
+    expect(await decodeBody(body, 'zstd')).toMatchObject({ outcome: 'salvaged', body: Buffer.from('hello') });
+  });
+
+  it('never lets the decoder read a frame header cut before the guard could check it', async () => {
+    // A complete frame, then a header cut inside its dictionary id after a 2 GiB window descriptor:
+    // flushing those bytes into fzstd would make it refuse (or allocate) the window instead.
+    const body = Buffer.from([...MAGIC, 0x00, 0x58, ...HELLO_BLOCK, ...MAGIC, 0x02, 0xa8, 0x01]);
+    expect(await decodeBody(body, 'zstd')).toMatchObject({ outcome: 'salvaged', body: Buffer.from('hello') });
+  });
+
   it('refuses bytes after the last frame', async () => {
     const body = Buffer.concat([encode(PLAIN, ['zstd']), Buffer.from('trailing')]);
     expect(await decodeBody(body, 'zstd')).toMatchObject({ outcome: 'error', errorClass: 'undecodable' });

@@ -11,7 +11,8 @@ const STOP = Symbol('zstd-stop');
  * synchronously inside `push`, one whole block (≤ 128 KiB of output) at a time, and reads
  * concatenated and skippable frames by itself. {@link ZstdFrameGuard} sees every byte before fzstd
  * does and refuses hostile or undecodable frames first; it also says whether the input stopped at
- * a frame boundary, which is how a cut stream is told from a finished one.
+ * a frame boundary, which is how a cut stream is told from a finished one. Bytes of a frame header
+ * the guard has not read whole are held back, so fzstd only ever parses headers that passed.
  *
  * fzstd cannot be paused, so {@link abort} called from inside the sink (the output cap) throws
  * through its block loop: a chunk of RLE blocks that would expand to gigabytes stops at the block
@@ -20,6 +21,8 @@ const STOP = Symbol('zstd-stop');
 export class ZstdCodec implements CodecDecoder {
   private readonly guard = new ZstdFrameGuard();
   private readonly decompress = new Decompress((data) => this.deliver(data));
+  /** Header bytes the guard has not passed yet, held back from fzstd (at most 17). */
+  private held: Uint8Array = new Uint8Array(0);
   private outcome: CodecEnd | undefined;
 
   constructor(private readonly sink: CodecSink) {}
@@ -31,14 +34,19 @@ export class ZstdCodec implements CodecDecoder {
       this.outcome = { kind: 'corrupt', message: `zstd: ${refusal}` };
       return;
     }
-    this.push(chunk, false);
+    const data = this.held.byteLength > 0 ? Buffer.concat([this.held, chunk]) : chunk;
+    const keep = data.byteLength - this.guard.uncheckedHeaderBytes;
+    this.held = Uint8Array.from(data.subarray(keep)); // a copy: never pin the caller's chunk
+    if (keep > 0) this.push(data.subarray(0, keep), false);
   }
 
   finish(): Promise<CodecEnd> {
     if (!this.outcome) {
-      if (!this.guard.atFrameBoundary) this.outcome = { kind: 'truncated', message: `zstd stream ended early (${this.guard.describePosition()})` };
-      // A frame shorter than fzstd's 18-byte look-ahead is still buffered: the final push decodes it.
-      else this.push(new Uint8Array(0), true);
+      const cut = this.guard.atFrameBoundary ? undefined : this.guard.describePosition();
+      // The final push decodes what fzstd still buffers (it reads ahead 18 bytes before a frame,
+      // so a whole small frame can be waiting). Held-back header bytes are never flushed.
+      this.push(new Uint8Array(0), true);
+      if (cut && (!this.outcome || this.outcome.kind === 'truncated')) this.outcome = { kind: 'truncated', message: `zstd stream ended early (${cut})` };
     }
     return Promise.resolve(this.outcome ?? { kind: 'complete' });
   }

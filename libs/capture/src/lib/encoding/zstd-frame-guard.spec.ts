@@ -29,6 +29,17 @@ describe('ZstdFrameGuard', () => {
     expect(guard.describePosition()).toContain(`byte ${keep}`);
   });
 
+  it.each([
+    { keep: 2, unchecked: 2 },
+    { keep: 5, unchecked: 5 },
+    { keep: 6, unchecked: 0 },
+    { keep: 14, unchecked: 0 },
+    { keep: 17, unchecked: 3 },
+    { keep: 20, unchecked: 0 },
+  ])('counts $unchecked unchecked header bytes after $keep bytes', ({ keep, unchecked }) => {
+    expect(scanAll([...HELLO_FRAME, ...HELLO_FRAME].slice(0, keep), 1).guard.uncheckedHeaderBytes).toBe(unchecked);
+  });
+
   it('skips skippable frames and steps over a content checksum', () => {
     const skippable = [0x5a, 0x2a, 0x4d, 0x18, 0x03, 0x00, 0x00, 0x00, 0xaa, 0xbb, 0xcc];
     const checksummed = [...MAGIC, 0x04, 0x58, ...HELLO_BLOCK, 0x01, 0x02, 0x03, 0x04];

@@ -45,10 +45,22 @@ export class ZstdFrameGuard {
   private windowBytes = 0;
   private checksummed = false;
   private offset = 0;
+  /** Where the frame being read began. */
+  private frameStart = 0;
 
   /** True when every byte seen so far belongs to a complete frame: ending here is not a cut. */
   get atFrameBoundary(): boolean {
     return this.state.at === 'magic' && this.fieldLength === 0;
+  }
+
+  /**
+   * Bytes at the end of the input that belong to a frame header not yet read whole, so not yet
+   * checked. The codec holds them back from fzstd until they are: fzstd must never see a header
+   * the guard has not passed, not even when a cut stream is flushed at its end.
+   */
+  get uncheckedHeaderBytes(): number {
+    const at = this.state.at;
+    return at === 'magic' || at === 'skippable-size' || at === 'descriptor' || at === 'header-rest' ? this.offset - this.frameStart : 0;
   }
 
   /** Where the input ended, for a truncation message. */
@@ -68,7 +80,7 @@ export class ZstdFrameGuard {
           i += take;
           this.offset += take;
           state.remaining -= take;
-          if (state.remaining === 0) this.state = state.at === 'skip' ? { at: 'magic' } : this.afterBlock(state.last);
+          if (state.remaining === 0) this.state = state.at === 'skip' ? this.nextFrame() : this.afterBlock(state.last);
           continue;
         }
         default: {
@@ -117,7 +129,7 @@ export class ZstdFrameGuard {
       }
       case 'skippable-size': {
         const size = readLE(f, 0, 4);
-        this.state = size === 0 ? { at: 'magic' } : { at: 'skip', remaining: size };
+        this.state = size === 0 ? this.nextFrame() : { at: 'skip', remaining: size };
         return undefined;
       }
       case 'descriptor': {
@@ -147,7 +159,7 @@ export class ZstdFrameGuard {
         return undefined;
       }
       case 'checksum':
-        this.state = { at: 'magic' };
+        this.state = this.nextFrame();
         return undefined;
       default:
         return undefined;
@@ -184,7 +196,12 @@ export class ZstdFrameGuard {
 
   private afterBlock(last: boolean): State {
     if (!last) return { at: 'block-header' };
-    return this.checksummed ? { at: 'checksum' } : { at: 'magic' };
+    return this.checksummed ? { at: 'checksum' } : this.nextFrame();
+  }
+
+  private nextFrame(): State {
+    this.frameStart = this.offset;
+    return { at: 'magic' };
   }
 }
 
