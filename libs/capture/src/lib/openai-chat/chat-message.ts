@@ -17,6 +17,10 @@ import { customToolCallBlock, functionCallBlock, type ToolArgumentsProblem } fro
  * it: refusals (`{type: "refusal", text}`), reasoning from compatible servers, freeform tool calls,
  * calls whose arguments are not an object (kept, raw text in `data.arguments`, reported through
  * `onProblem`), and other parts (`input_audio`, `file`, …) kept as `{type, data}`.
+ *
+ * Not mapped: a response's `annotations` (web-search citations) and `audio`. Clients replay an
+ * assistant message without them, so keeping them would split the response node from its replay;
+ * the raw response bytes keep them.
  */
 export function chatMessageBlocks(message: WireMessage, onProblem?: (problem: ToolArgumentsProblem) => void): ContentBlock[] {
   const blocks: ContentBlock[] = [];

@@ -1,20 +1,11 @@
+import { excerpt } from '../diagnostics';
 import { asString, isRecord, type JsonRecord } from '../json';
 
 /**
- * OpenAI's error object, as it appears in a JSON error body (`{"error": {…}}`), inside a Chat
- * Completions stream chunk, as a Responses `error` event, or as a failed response's `error`.
+ * The error object a document carries under `error`, if any: a JSON error body
+ * (`{"error": {"message", "type", "code", "param"}}`), a Chat Completions chunk, a failed
+ * Responses object. `"error": null` (every Responses object has one) is no error.
  * https://platform.openai.com/docs/guides/error-codes
- */
-export interface OpenAIError {
-  message?: string;
-  type?: string;
-  code?: string | number | null;
-  param?: string | null;
-}
-
-/**
- * The error object a document carries under `error`, if any. `"error": null` (every Responses
- * object has one) is no error.
  */
 export function errorObjectOf(document: unknown): JsonRecord | undefined {
   if (!isRecord(document)) return undefined;
@@ -22,10 +13,10 @@ export function errorObjectOf(document: unknown): JsonRecord | undefined {
   return isRecord(error) ? error : undefined;
 }
 
-/** A one-line description of an upstream error for a diagnostic detail. */
+/** A one-line description of an upstream error for a diagnostic detail (the whole object goes in its data). */
 export function describeOpenAIError(error: JsonRecord): string {
-  const message = asString(error['message']) ?? 'no message';
-  const kind = [asString(error['type']), codeText(error['code'])].filter((s) => s !== undefined && s !== '');
+  const message = excerpt(asString(error['message']) ?? 'no message', 300);
+  const kind = [...new Set([asString(error['type']), codeText(error['code'])])].filter((s) => s !== undefined && s !== '');
   return kind.length > 0 ? `${kind.join(' / ')}: ${message}` : message;
 }
 
