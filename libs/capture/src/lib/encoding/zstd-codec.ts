@@ -37,31 +37,44 @@ export class ZstdCodec implements CodecDecoder {
     const data = this.held.byteLength > 0 ? Buffer.concat([this.held, chunk]) : chunk;
     const keep = data.byteLength - this.guard.uncheckedHeaderBytes;
     this.held = Uint8Array.from(data.subarray(keep)); // a copy: never pin the caller's chunk
-    if (keep > 0) this.push(data.subarray(0, keep), false);
+    if (keep > 0) this.settle(this.push(data.subarray(0, keep), false));
   }
 
   finish(): Promise<CodecEnd> {
-    if (!this.outcome) {
-      const cut = this.guard.atFrameBoundary ? undefined : this.guard.describePosition();
-      // The final push decodes what fzstd still buffers (it reads ahead 18 bytes before a frame,
-      // so a whole small frame can be waiting). Held-back header bytes are never flushed.
-      this.push(new Uint8Array(0), true);
-      if (cut && (!this.outcome || this.outcome.kind === 'truncated')) this.outcome = { kind: 'truncated', message: `zstd stream ended early (${cut})` };
-    }
+    if (!this.outcome) this.settle(this.flush());
     return Promise.resolve(this.outcome ?? { kind: 'complete' });
   }
 
   abort(): void {
-    this.outcome ??= { kind: 'corrupt', message: 'zstd: decoding aborted' };
+    this.settle({ kind: 'corrupt', message: 'zstd: decoding aborted' });
   }
 
-  private push(chunk: Uint8Array, final: boolean): void {
+  /**
+   * The final push decodes what fzstd still buffers (it reads 18 bytes ahead before a frame, so a
+   * whole small frame can be waiting). Held-back header bytes are never flushed. A stream that
+   * stopped inside a frame is truncated, whatever fzstd makes of the cut.
+   */
+  private flush(): CodecEnd | undefined {
+    const cut = this.guard.atFrameBoundary ? undefined : this.guard.describePosition();
+    const failure = this.push(new Uint8Array(0), true);
+    if (cut && (!failure || failure.kind === 'truncated')) return { kind: 'truncated', message: `zstd stream ended early (${cut})` };
+    return failure;
+  }
+
+  /** Feeds fzstd; returns how it failed, if it did (nothing when the sink stopped it). */
+  private push(chunk: Uint8Array, final: boolean): CodecEnd | undefined {
     try {
       this.decompress.push(chunk, final);
+      return undefined;
     } catch (err) {
-      if (err === STOP) return;
-      this.outcome ??= isUnexpectedEof(err) ? { kind: 'truncated', message: 'zstd stream ended early (unexpected EOF)' } : { kind: 'corrupt', message: `zstd: ${errorMessage(err)}` };
+      if (err === STOP) return undefined;
+      return isUnexpectedEof(err) ? { kind: 'truncated', message: 'zstd stream ended early (unexpected EOF)' } : { kind: 'corrupt', message: `zstd: ${errorMessage(err)}` };
     }
+  }
+
+  /** The first outcome wins (an abort from inside the sink lands before the push returns). */
+  private settle(outcome: CodecEnd | undefined): void {
+    this.outcome ??= outcome;
   }
 
   private deliver(data: Uint8Array): void {
