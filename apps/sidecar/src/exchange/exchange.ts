@@ -50,9 +50,9 @@ class BodyBuffer {
  *   the last event, before Envoy sees the upstream's end (§4.2). Ingest's reducer decides whether
  *   the bytes are nonetheless complete.
  *
- * Every body byte kept is reserved on the shared {@link ByteBudget} first, at its size in the
- * ingest payload (base64: 4/3); when the budget refuses, the exchange is dropped as
- * `capture_budget` and keeps nothing. Never throws on wire input and never awaits: the gRPC
+ * Everything kept is reserved on the shared {@link ByteBudget} first, at its size in the ingest
+ * payload (bodies base64: 4/3; headers as JSON; a fixed allowance for the envelope); when the
+ * budget refuses, the exchange is dropped as `capture_budget` and keeps nothing. Never throws on wire input and never awaits: the gRPC
  * handler has already replied to Envoy before calling it.
  */
 export class Exchange {
@@ -136,6 +136,7 @@ export class Exchange {
     const eligibility = classifyRequest(headers, this.options.reducers);
     if (!eligibility.eligible) return this.notRecorded(eligibility.reason, eligibility.provider);
     this.eligibleFor = { provider: eligibility.provider, path: eligibility.path, ...(eligibility.agentName ? { agentName: eligibility.agentName } : {}) };
+    if (!this.reserve(ENVELOPE_OVERHEAD_BYTES + jsonBytes(headers))) return this.drop('capture_budget');
     if (message?.end_of_stream === true) this.request.complete = true;
     return undefined;
   }
@@ -149,6 +150,7 @@ export class Exchange {
     if (!Number.isInteger(status)) return this.notRecorded('missing_status', this.eligibleFor?.provider);
     this.status = status;
     if (status !== 200) return this.notRecorded('upstream_status', this.eligibleFor?.provider);
+    if (!this.reserve(jsonBytes(headers))) return this.drop('capture_budget');
     return message?.end_of_stream === true ? this.onResponseEnd() : undefined;
   }
 
@@ -157,9 +159,7 @@ export class Exchange {
     const chunk = message?.body;
     if (chunk && chunk.length > 0) {
       if (side.bytes + chunk.length > this.options.maxBodyBytes) return this.drop(side === this.request ? 'request_over_budget' : 'response_over_budget');
-      const cost = payloadBytes(chunk.length);
-      if (!this.options.budget.tryAcquire(cost)) return this.drop('capture_budget');
-      this.reserved += cost;
+      if (!this.reserve(payloadBytes(chunk.length))) return this.drop('capture_budget');
       side.chunks.push(ownBytes(chunk));
       side.bytes += chunk.length;
       if (side === this.response && this.firstByteAt === undefined) this.firstByteAt = this.now();
@@ -178,6 +178,12 @@ export class Exchange {
     // The upstream answered before the request was whole: the request we hold is a fragment.
     if (!this.request.complete) return this.drop('request_incomplete');
     return this.complete(undefined);
+  }
+
+  private reserve(bytes: number): boolean {
+    if (!this.options.budget.tryAcquire(bytes)) return false;
+    this.reserved += bytes;
+    return true;
   }
 
   private complete(interrupted: CapturedTurn['interrupted']): ExchangeEnd {
@@ -232,6 +238,13 @@ export class Exchange {
     }
     return end;
   }
+}
+
+/** The envelope's fixed fields (provider, path, ids, status, timestamps, field names). */
+const ENVELOPE_OVERHEAD_BYTES = 512;
+
+function jsonBytes(headers: HeaderRecord): number {
+  return Buffer.byteLength(JSON.stringify(headers));
 }
 
 /** What `n` body bytes cost in the ingest payload, where bodies travel base64-encoded. */
