@@ -58,7 +58,12 @@ describe('200 concurrent streams', () => {
     for (let round = 0; round < rounds; round += 1) {
       // Each send resolves only when its matching reply arrived: a reply that waited for delivery
       // (or for the budget) would stall this round forever, as ingest is not answering.
-      await Promise.all(streams.map((stream, i) => (scripts[i]?.[round] ? stream.send(scripts[i][round]) : undefined)));
+      await Promise.all(
+        streams.map((stream, i) => {
+          const message = scripts[i]?.[round];
+          return message ? stream.send(message) : undefined;
+        }),
+      );
       peakOpen = Math.max(peakOpen, await sidecar.metric('tapes_extproc_inflight_exchanges'));
     }
     const results = await Promise.all(streams.map((stream) => stream.finish('half_close')));
