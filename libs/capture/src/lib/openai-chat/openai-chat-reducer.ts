@@ -2,8 +2,8 @@ import type { ChatRequest } from '@tapes/llm';
 import type { Diagnostics } from '../diagnostics';
 import { FramedReducer } from '../framed-reducer';
 import type { TurnAssembler } from '../framing/turn-assembler';
-import { OpenAIChatAssembler } from './openai-chat-assembler';
-import { parseChatCompletionsRequest } from './chat-request-parser';
+import { OpenAIChatTurnAssembler } from './openai-chat-turn-assembler';
+import { parseChatCompletionsRequest } from './openai-chat-request';
 
 /**
  * OpenAI Chat Completions (`POST /v1/chat/completions`, and the same path on OpenAI-compatible
@@ -18,7 +18,7 @@ export class OpenAIChatReducer extends FramedReducer {
   protected readonly pathSuffixes = ['/chat/completions'] as const;
 
   protected createAssembler(diagnostics: Diagnostics): TurnAssembler {
-    return new OpenAIChatAssembler(diagnostics);
+    return new OpenAIChatTurnAssembler(diagnostics);
   }
 
   parseRequest(document: unknown): ChatRequest {

@@ -2,8 +2,8 @@ import type { ChatRequest } from '@tapes/llm';
 import type { Diagnostics } from '../diagnostics';
 import { FramedReducer } from '../framed-reducer';
 import type { TurnAssembler } from '../framing/turn-assembler';
-import { OpenAIResponsesAssembler } from './openai-responses-assembler';
-import { parseResponsesRequest } from './responses-request-parser';
+import { OpenAIResponsesTurnAssembler } from './openai-responses-turn-assembler';
+import { parseResponsesRequest } from './openai-responses-request';
 
 /**
  * OpenAI Responses API (`POST /v1/responses`, and the ChatGPT Codex backend's
@@ -18,7 +18,7 @@ export class OpenAIResponsesReducer extends FramedReducer {
   protected readonly pathSuffixes = ['/responses'] as const;
 
   protected createAssembler(diagnostics: Diagnostics): TurnAssembler {
-    return new OpenAIResponsesAssembler(diagnostics);
+    return new OpenAIResponsesTurnAssembler(diagnostics);
   }
 
   parseRequest(document: unknown): ChatRequest {

@@ -3,7 +3,7 @@ import { createNode, messageBucket } from '@tapes/merkle';
 import { readFixture, readFixtureText } from '@tapes/testing';
 import { parseRequestBody, reduceBody, RequestParseError } from '../reducer';
 import { OpenAIResponsesReducer } from './openai-responses-reducer';
-import { parseResponsesRequest } from './responses-request-parser';
+import { parseResponsesRequest } from './openai-responses-request';
 
 const messagesOf = (input: unknown): Message[] => parseResponsesRequest({ model: 'gpt-5', input }).messages;
 

@@ -2,7 +2,7 @@ import type { ChatRequest, Message } from '@tapes/llm';
 import { createNode, messageBucket } from '@tapes/merkle';
 import { readFixture } from '@tapes/testing';
 import { parseRequestBody, reduceBody, RequestParseError } from '../reducer';
-import { parseChatCompletionsRequest } from './chat-request-parser';
+import { parseChatCompletionsRequest } from './openai-chat-request';
 import { OpenAIChatReducer } from './openai-chat-reducer';
 
 const parse = (messages: unknown[], rest: Record<string, unknown> = {}): ChatRequest => parseChatCompletionsRequest({ model: 'gpt-4o', messages, ...rest });

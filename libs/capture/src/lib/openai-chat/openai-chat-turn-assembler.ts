@@ -23,7 +23,7 @@ import { describeOpenAIError, errorObjectOf } from './openai-error';
  *   `upstream_error`; the turn is then not done and its stop reason is `error` (as tapes' Anthropic
  *   reducer, ref §4.2).
  */
-export class OpenAIChatAssembler implements TurnAssembler {
+export class OpenAIChatTurnAssembler implements TurnAssembler {
   private readonly choice = new ChoiceAccumulator();
   private readonly extraChoices = new Set<number>();
   private form: 'stream' | 'json' | undefined;

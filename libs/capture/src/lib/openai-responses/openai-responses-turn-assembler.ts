@@ -26,7 +26,7 @@ import { StreamedOutput } from './streamed-output';
  * | `cancelled`, `queued`, `in_progress` | no | the status | `incomplete` |
  * | no terminal event | no | `incomplete` (`error` after an `error` event) | `incomplete` (or the `upstream_error`) |
  */
-export class OpenAIResponsesAssembler implements TurnAssembler {
+export class OpenAIResponsesTurnAssembler implements TurnAssembler {
   private readonly output = new StreamedOutput();
   private readonly outputIndexByItemId = new Map<string, number>();
   private lastOutputIndex = 0;
