@@ -4,7 +4,7 @@ import { DEFAULT_CODINGS, REFERENCE_CODINGS } from './content-codings';
 import { ContentDecoder } from './content-decoder';
 import { decodeBody } from './decode-body';
 import { DEFAULT_MAX_DECODED_BYTES } from './decode-result';
-import { encode, initCorpusCompressors } from './corpus/corpus-body';
+import { encode, initCorpusCompressors } from '../../../test/content-encoding-corpus/corpus-body';
 
 /** Behaviour beyond the shared corpus: the product codings (deflate, br), stacks, bombs, the API. */
 

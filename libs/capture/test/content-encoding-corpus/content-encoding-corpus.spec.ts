@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { REFERENCE_CODINGS } from '../content-codings';
-import { ContentDecoder } from '../content-decoder';
-import { decodeBody } from '../decode-body';
-import type { DecodeResult } from '../decode-result';
+import { REFERENCE_CODINGS } from '../../src/lib/encoding/content-codings';
+import { ContentDecoder } from '../../src/lib/encoding/content-decoder';
+import { decodeBody } from '../../src/lib/encoding/decode-body';
+import type { DecodeResult } from '../../src/lib/encoding/decode-result';
 import { caseBody, initCorpusCompressors, plaintextBytes } from './corpus-body';
 import { corpusDigest, loadCorpusCases, recordedDigest, type CaseExpectation, type CorpusCase } from './corpus-case';
 
