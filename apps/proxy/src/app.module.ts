@@ -2,7 +2,6 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, RouterModule } from '@nestjs/core';
 import type { Reducer } from '@tapes/capture';
 import { CaptureModule, MetricsModule, TapesExceptionFilter, tapesLoggerModule } from '@tapes/nest-kit';
-import type { TurnStore } from '@tapes/storage';
 import { CaptureFeatureModule } from './capture/capture-feature.module';
 import { CapturedModule } from './read/captured.module';
 import type { ProxyConfig } from './config/proxy-config';
@@ -21,8 +20,6 @@ export const INTERNAL_PREFIX = '_tapes';
 export interface ProxyAppOptions {
   config: ProxyConfig;
   createReducers: () => readonly Reducer[];
-  /** A store opened by the caller (tests); by default the one `config` names is opened. */
-  store?: TurnStore;
 }
 
 @Module({})
@@ -37,7 +34,7 @@ export class AppModule {
         MetricsModule.register({ app: 'proxy', prefix: METRICS_PREFIX }),
         ProxyMetricsModule,
         CaptureModule.forRoot(options.createReducers),
-        StorageModule.register(options.store ? { store: options.store } : { url: config.databaseUrl, dataDir: config.dataDir }),
+        StorageModule,
         CaptureFeatureModule,
         HealthModule,
         CapturedModule,

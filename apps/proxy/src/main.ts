@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { proxyConfigSchema } from './config/proxy-config';
 import { startupLine } from './config/startup-line';
 import { createProxyApp } from './proxy-app';
+import { isStorageWorker, runStorageWorker } from './storage/storage-worker';
 
 async function main(): Promise<void> {
   const config = parseConfig('tapes proxy', proxyConfigSchema);
@@ -16,8 +17,13 @@ async function main(): Promise<void> {
   app.get(Logger).log(startupLine(config, address.port));
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) console.error(err.message);
-  else console.error('tapes proxy failed to start:', err);
-  process.exit(1);
-});
+// The bundle is also the storage worker's entry (see storage/worker-turn-store.ts).
+if (isStorageWorker()) {
+  runStorageWorker();
+} else {
+  main().catch((err: unknown) => {
+    if (err instanceof ConfigError) console.error(err.message);
+    else console.error('tapes proxy failed to start:', err);
+    process.exit(1);
+  });
+}

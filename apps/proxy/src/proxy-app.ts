@@ -11,10 +11,10 @@ export async function createProxyApp(options: ProxyAppOptions): Promise<NestFast
     // upstream leg are the proxy's only timers.
     requestTimeout: 0,
     // The wildcard route carries whole upstream paths; find-my-way would 414 long ones.
-    maxParamLength: 64 * 1024,
+    routerOptions: { maxParamLength: 64 * 1024 },
   });
   passRequestBodiesThrough(adapter.getInstance());
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, { bodyParser: false, bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, { bodyParser: false, bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   await app.init();
   return app;

@@ -144,4 +144,4 @@ const schema = z
   );
 
 /** The proxy's environment schema; `parseConfig('proxy', proxyConfigSchema, env)` validates it. */
-export const proxyConfigSchema: z.ZodType<ProxyConfig, Record<string, string | undefined>> = schema;
+export const proxyConfigSchema = schema;

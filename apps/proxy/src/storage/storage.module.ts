@@ -1,6 +1,10 @@
-import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { openStorage, type TurnStore } from '@tapes/storage';
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { TAPES_CONFIG } from '@tapes/nest-kit';
+import type { TurnStore } from '@tapes/storage';
+import type { ProxyConfig } from '../config/proxy-config';
+import type { StoreLog } from './open-turn-store';
 import { TURN_STORE } from './storage.tokens';
+import { WorkerTurnStore } from './worker-turn-store';
 
 @Injectable()
 class StoreCloser implements OnApplicationShutdown {
@@ -12,17 +16,26 @@ class StoreCloser implements OnApplicationShutdown {
   }
 }
 
-export type StorageModuleOptions = { url: string | undefined; dataDir: string } | { store: TurnStore };
-
-/** Opens (and migrates) the turn store at start-up and closes it last at shutdown. */
-@Global()
-@Module({})
-export class StorageModule {
-  static register(options: StorageModuleOptions): DynamicModule {
-    const provider =
-      'store' in options
-        ? { provide: TURN_STORE, useValue: options.store }
-        : { provide: TURN_STORE, useFactory: () => openStorage({ url: options.url, dataDir: options.dataDir }) };
-    return { module: StorageModule, providers: [provider, StoreCloser], exports: [TURN_STORE] };
-  }
+function storeLog(): StoreLog {
+  const logger = new Logger('Storage');
+  return {
+    debug: (fields, message) => logger.debug(fields, message),
+    info: (fields, message) => logger.log(fields, message),
+    warn: (fields, message) => logger.warn(fields, message),
+    error: (fields, message) => logger.error(fields, message),
+  };
 }
+
+/**
+ * The turn store named by the configuration, opened (and migrated) at start-up in the storage
+ * worker thread, and closed last at shutdown.
+ */
+@Global()
+@Module({
+  providers: [
+    { provide: TURN_STORE, useFactory: (config: ProxyConfig) => WorkerTurnStore.start({ url: config.databaseUrl, dataDir: config.dataDir }, storeLog()), inject: [TAPES_CONFIG] },
+    StoreCloser,
+  ],
+  exports: [TURN_STORE],
+})
+export class StorageModule {}

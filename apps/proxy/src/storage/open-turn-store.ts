@@ -1,0 +1,36 @@
+import { openStorage, resolveStorageTarget, StorageUnavailableError, type TurnStore } from '@tapes/storage';
+import { ReopeningTurnStore } from './reopening-turn-store';
+
+/** Where storage reports what it does (the storage worker forwards it to the app's logger). */
+export interface StoreLog {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * Opens the configured store (migrating it first). A database that is unreachable at start-up does
+ * not stop the proxy: it starts with a {@link ReopeningTurnStore} and spools until the database
+ * answers. Anything else (a failed or edited migration history, a bad URL) fails start-up: that
+ * needs an operator, and silently spooling forever would hide it.
+ */
+export async function openTurnStore(options: { url: string | undefined; dataDir: string }, log: StoreLog): Promise<TurnStore> {
+  const open = (): Promise<TurnStore> => openStorage({ url: options.url, dataDir: options.dataDir, logger: log });
+  try {
+    return await open();
+  } catch (err) {
+    if (!(err instanceof StorageUnavailableError)) throw err;
+    log.warn({ reason: err.reason, detail: err.message }, 'storage is unavailable at start-up: forwarding anyway, spooling turns until it answers');
+    return new ReopeningTurnStore({
+      backend: resolveStorageTarget(options.url, options.dataDir).backend,
+      open,
+      initialError: err,
+      onOpened: () => log.info({}, 'storage is available again'),
+      onError: (retryErr) => {
+        if (retryErr instanceof StorageUnavailableError) log.debug({ reason: retryErr.reason }, 'storage still unavailable');
+        else log.error({ detail: retryErr instanceof Error ? retryErr.message : String(retryErr) }, 'opening storage failed');
+      },
+    });
+  }
+}

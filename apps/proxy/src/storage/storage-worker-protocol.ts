@@ -1,0 +1,57 @@
+import { InvalidCursorError, InvalidTurnError, MigrationError, StorageUnavailableError, type InvalidTurnCode, type MigrationErrorCode, type UnavailableReason } from '@tapes/storage';
+
+/** The TurnStore methods the worker answers (everything but `backend`, which `ready` carries). */
+export const STORE_METHODS = ['storeTurn', 'getNode', 'ancestry', 'listNodes', 'leaves', 'getTurn', 'hasTurn', 'counts', 'ping', 'close'] as const;
+export type StoreMethod = (typeof STORE_METHODS)[number];
+
+/** What the main thread hands the worker at start. */
+export interface StorageWorkerData {
+  role: 'tapes-storage-worker';
+  url: string | undefined;
+  dataDir: string;
+}
+
+export type ToWorker = { id: number; method: StoreMethod; args: unknown[] };
+
+export type FromWorker =
+  | { type: 'ready'; backend: 'sqlite' | 'postgresql' }
+  | { type: 'fatal'; error: WireError }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; fields: Record<string, unknown>; message: string }
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: WireError };
+
+/** A storage error as it crosses the thread boundary (structured clone keeps no classes). */
+export type WireError =
+  | { name: 'StorageUnavailableError'; reason: UnavailableReason; message: string }
+  | { name: 'InvalidTurnError'; code: InvalidTurnCode; message: string; field?: string }
+  | { name: 'InvalidCursorError'; message: string }
+  | { name: 'MigrationError'; code: MigrationErrorCode; message: string; migrations: readonly string[] }
+  | { name: 'Error'; message: string; stack?: string };
+
+export function toWire(err: unknown): WireError {
+  if (err instanceof StorageUnavailableError) return { name: 'StorageUnavailableError', reason: err.reason, message: err.message };
+  if (err instanceof InvalidTurnError) return { name: 'InvalidTurnError', code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) };
+  if (err instanceof InvalidCursorError) return { name: 'InvalidCursorError', message: err.message };
+  if (err instanceof MigrationError) return { name: 'MigrationError', code: err.code, message: err.message, migrations: err.migrations };
+  if (err instanceof Error) return { name: 'Error', message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
+  return { name: 'Error', message: String(err) };
+}
+
+/** The same error class on this side, so callers branch on `instanceof` as with an in-thread store. */
+export function fromWire(wire: WireError): Error {
+  switch (wire.name) {
+    case 'StorageUnavailableError':
+      return new StorageUnavailableError(wire.reason, wire.message);
+    case 'InvalidTurnError':
+      return new InvalidTurnError(wire.code, wire.message, wire.field);
+    case 'InvalidCursorError':
+      return new InvalidCursorError(wire.message);
+    case 'MigrationError':
+      return new MigrationError(wire.code, wire.message, { migrations: wire.migrations });
+    case 'Error': {
+      const error = new Error(`storage worker: ${wire.message}`);
+      if (wire.stack) error.stack = wire.stack;
+      return error;
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { TurnStore } from '@tapes/storage';
+import { openTurnStore, type StoreLog } from './open-turn-store';
+import { STORE_METHODS, toWire, type FromWorker, type StorageWorkerData, type ToWorker } from './storage-worker-protocol';
+
+/** True in a thread started by {@link WorkerTurnStore} (main.ts checks it before starting Nest). */
+export function isStorageWorker(): boolean {
+  return parentPort !== null && (workerData as Partial<StorageWorkerData> | undefined)?.role === 'tapes-storage-worker';
+}
+
+/**
+ * The storage thread: owns the real TurnStore and answers the main thread's calls. Storage runs
+ * here, not beside forwarding, because a turn write costs the calling thread milliseconds —
+ * Prisma's query planning, and with the embedded SQLite (better-sqlite3 is synchronous) the commit's
+ * fsync — and the proxy's event loop must never stall a stream for it.
+ */
+export function runStorageWorker(): void {
+  const port = parentPort;
+  if (!port) throw new Error('runStorageWorker must run in a worker thread');
+  const data = workerData as StorageWorkerData;
+  const post = (message: FromWorker): void => port.postMessage(message);
+  const log: StoreLog = {
+    debug: (fields, message) => post({ type: 'log', level: 'debug', fields, message }),
+    info: (fields, message) => post({ type: 'log', level: 'info', fields, message }),
+    warn: (fields, message) => post({ type: 'log', level: 'warn', fields, message }),
+    error: (fields, message) => post({ type: 'log', level: 'error', fields, message }),
+  };
+
+  let store: TurnStore | undefined;
+  const pending: ToWorker[] = [];
+  const answer = async (call: ToWorker): Promise<void> => {
+    if (!store) return;
+    try {
+      if (!(STORE_METHODS as readonly string[]).includes(call.method)) throw new Error(`unknown storage method ${call.method}`);
+      const method = store[call.method] as (...args: unknown[]) => Promise<unknown>;
+      const value = await method.apply(store, call.args);
+      post({ type: 'reply', id: call.id, ok: true, value });
+      if (call.method === 'close') port.close();
+    } catch (err) {
+      post({ type: 'reply', id: call.id, ok: false, error: toWire(err) });
+    }
+  };
+  port.on('message', (call: ToWorker) => {
+    if (store) void answer(call);
+    else pending.push(call);
+  });
+
+  openTurnStore({ url: data.url, dataDir: data.dataDir }, log).then(
+    (opened) => {
+      store = opened;
+      post({ type: 'ready', backend: opened.backend });
+      for (const call of pending.splice(0)) void answer(call);
+    },
+    (err: unknown) => {
+      post({ type: 'fatal', error: toWire(err) });
+      port.close();
+    },
+  );
+}

@@ -1,0 +1,189 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { backoffDelay } from '@tapes/delivery';
+import {
+  StorageUnavailableError,
+  type AncestryOptions,
+  type AncestryResult,
+  type Backend,
+  type GetTurnOptions,
+  type ListOptions,
+  type Page,
+  type StoredNode,
+  type StoredTurn,
+  type StoreResult,
+  type TurnRecord,
+  type TurnStore,
+} from '@tapes/storage';
+import type { StoreLog } from './open-turn-store';
+import { fromWire, type FromWorker, type StorageWorkerData, type StoreMethod, type ToWorker } from './storage-worker-protocol';
+
+interface PendingCall {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+const RESPAWN_BACKOFF = { initialMs: 500, maxMs: 30_000 };
+
+/**
+ * The proxy's TurnStore: a stand-in on the main thread for the real store, which lives in a
+ * storage worker thread (see `storage-worker.ts` for why). Every call crosses to the worker and
+ * back; storage errors come back as the same classes, so callers cannot tell the difference.
+ *
+ * If the worker dies, calls in flight fail as StorageUnavailableError (the queue spools those
+ * turns) and a new worker is started with backoff.
+ */
+export class WorkerTurnStore implements TurnStore {
+  private worker!: Worker;
+  private readonly calls = new Map<number, PendingCall>();
+  private nextId = 1;
+  private closing = false;
+  private respawns = 0;
+
+  private constructor(
+    readonly backend: Backend,
+    private readonly data: StorageWorkerData,
+    private readonly log: StoreLog,
+  ) {}
+
+  /** Starts the worker; resolves once its store is open (or is retrying an unreachable database). */
+  static async start(options: { url: string | undefined; dataDir: string }, log: StoreLog): Promise<WorkerTurnStore> {
+    const data: StorageWorkerData = { role: 'tapes-storage-worker', url: options.url, dataDir: options.dataDir };
+    const { worker, backend } = await spawn(data, log);
+    const store = new WorkerTurnStore(backend, data, log);
+    store.attach(worker);
+    return store;
+  }
+
+  storeTurn(turn: TurnRecord): Promise<StoreResult> {
+    return this.call('storeTurn', [turn]);
+  }
+
+  getNode(hash: string): Promise<StoredNode | null> {
+    return this.call('getNode', [hash]);
+  }
+
+  ancestry(hash: string, options?: AncestryOptions): Promise<AncestryResult | null> {
+    return this.call('ancestry', [hash, options]);
+  }
+
+  listNodes(options?: ListOptions): Promise<Page<StoredNode>> {
+    return this.call('listNodes', [options]);
+  }
+
+  leaves(options?: ListOptions): Promise<Page<StoredNode>> {
+    return this.call('leaves', [options]);
+  }
+
+  getTurn(idOrRequestId: string, options?: GetTurnOptions): Promise<StoredTurn | null> {
+    return this.call('getTurn', [idOrRequestId, options]);
+  }
+
+  hasTurn(requestId: string): Promise<boolean> {
+    return this.call('hasTurn', [requestId]);
+  }
+
+  counts(): Promise<{ nodes: number; turns: number }> {
+    return this.call('counts', []);
+  }
+
+  ping(): Promise<void> {
+    return this.call('ping', []);
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    const closed = this.call<void>('close', []);
+    this.closing = true;
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    try {
+      await closed;
+    } finally {
+      await exited;
+    }
+  }
+
+  private call<T>(method: StoreMethod, args: unknown[]): Promise<T> {
+    if (this.closing) return Promise.reject(new StorageUnavailableError('closed', 'the store is closed'));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.calls.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.worker.postMessage({ id, method, args } satisfies ToWorker);
+    });
+  }
+
+  private attach(worker: Worker): void {
+    this.worker = worker;
+    worker.on('message', (message: FromWorker) => {
+      if (message.type === 'log') return this.log[message.level](message.fields, message.message);
+      if (message.type === 'fatal') return this.log.error({ detail: fromWire(message.error).message }, 'the restarted storage worker could not open storage');
+      if (message.type !== 'reply') return;
+      const call = this.calls.get(message.id);
+      if (!call) return;
+      this.calls.delete(message.id);
+      if (message.ok) call.resolve(message.value);
+      else call.reject(fromWire(message.error));
+    });
+    worker.on('error', (err) => this.log.error({ detail: err.message }, 'the storage worker failed'));
+    worker.on('exit', (code) => {
+      for (const call of this.calls.values()) call.reject(new StorageUnavailableError('connection_lost', `the storage worker exited (code ${code})`));
+      this.calls.clear();
+      if (!this.closing) this.respawn(code);
+    });
+  }
+
+  private respawn(code: number): void {
+    this.respawns += 1;
+    const delay = backoffDelay(this.respawns, RESPAWN_BACKOFF);
+    this.log.error({ code, respawnInMs: delay }, 'the storage worker exited unexpectedly; turns are spooled until a new one is up');
+    // Until the new worker is attached, calls go to the dead one and fail as unavailable.
+    setTimeout(() => {
+      if (this.closing) return;
+      const worker = createWorker(this.data);
+      this.attach(worker);
+      worker.once('message', (message: FromWorker) => {
+        if (message.type === 'ready') this.respawns = 0;
+      });
+    }, delay).unref();
+  }
+}
+
+/** Starts a worker and waits for its store to open; rejects with the worker's start-up error. */
+function spawn(data: StorageWorkerData, log: StoreLog): Promise<{ worker: Worker; backend: Backend }> {
+  const worker = createWorker(data);
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: FromWorker): void => {
+      if (message.type === 'log') return log[message.level](message.fields, message.message);
+      worker.off('message', onMessage);
+      worker.off('exit', onExit);
+      if (message.type === 'ready') resolve({ worker, backend: message.backend });
+      else if (message.type === 'fatal') reject(fromWire(message.error));
+    };
+    const onExit = (code: number): void => reject(new Error(`the storage worker exited during start-up (code ${code})`));
+    worker.on('message', onMessage);
+    worker.once('exit', onExit);
+  });
+}
+
+/**
+ * The bundle (dist/apps/proxy/main.js) is its own worker entry: main.ts runs the storage worker
+ * when started as one. From TypeScript (tests, the benchmark) the worker loads the .ts entry
+ * through @swc-node/register with the workspace's path aliases.
+ */
+function createWorker(data: StorageWorkerData): Worker {
+  if (!__filename.endsWith('.ts')) return new Worker(__filename, { workerData: data });
+  return new Worker(path.join(__dirname, 'storage-worker.entry.ts'), {
+    workerData: data,
+    execArgv: ['--require', '@swc-node/register'],
+    env: { ...process.env, SWC_NODE_PROJECT: workspaceTsconfig() },
+  });
+}
+
+function workspaceTsconfig(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'tsconfig.base.json');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error('tsconfig.base.json not found above the storage worker');
+}

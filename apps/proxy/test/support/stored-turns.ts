@@ -1,0 +1,70 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { StoredTurn, TurnStore } from '@tapes/storage';
+
+/**
+ * The request ids of every stored turn, oldest first, read straight from the `turns` table: the
+ * proxy never tells the client a turn's id (the agent must not notice capture), and the store has
+ * no "list turns" call. Each turn is then read back through the store itself (`readTurns`).
+ */
+export async function storedRequestIds(database: { sqliteFile: string } | { postgresUrl: string }): Promise<string[]> {
+  if ('sqliteFile' in database) {
+    const db = new Database(database.sqliteFile, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare('SELECT request_id FROM turns ORDER BY created_at, id').all() as { request_id: string }[]).map((r) => r.request_id);
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: database.postgresUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ request_id: string }>('SELECT request_id FROM turns ORDER BY created_at, id');
+    return rows.map((r) => r.request_id);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every stored turn with its bodies, through the store, oldest first. */
+export async function readTurns(store: TurnStore, database: { sqliteFile: string } | { postgresUrl: string }): Promise<StoredTurn[]> {
+  const turns: StoredTurn[] = [];
+  for (const id of await storedRequestIds(database)) {
+    const turn = await store.getTurn(id);
+    if (turn) turns.push(turn);
+  }
+  return turns;
+}
+
+/**
+ * Resolves once `check` returns a value (not undefined) — for effects that happen after the
+ * response (storing a turn) — or fails after `timeoutMs` with the last value seen. A wait for an
+ * outcome, not a timing assertion.
+ */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 5_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** One sample of a Prometheus text exposition, by metric name and (a subset of) labels. */
+export function metricValue(exposition: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  let found = false;
+  for (const line of exposition.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const open = line.indexOf('{');
+    const close = line.lastIndexOf('}');
+    const labelText = open === -1 ? '' : line.slice(open + 1, close);
+    const have = Object.fromEntries([...labelText.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) {
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+      found = true;
+    }
+  }
+  return found ? total : 0;
+}
