@@ -27,3 +27,8 @@ export type { ContentCoding, DecodePlan } from './lib/encoding/content-codings';
 export { DEFAULT_MAX_DECODED_BYTES } from './lib/encoding/decode-result';
 export type { DecodeResult, DecodeOutcome, DecodeErrorClass } from './lib/encoding/decode-result';
 export { ZSTD_MAX_WINDOW_BYTES } from './lib/encoding/zstd-frame-guard';
+export { OpenAIChatReducer } from './lib/openai-chat/openai-chat-reducer';
+export { parseChatCompletionsRequest } from './lib/openai-chat/openai-chat-request';
+export { OpenAIResponsesReducer } from './lib/openai-responses/openai-responses-reducer';
+export { parseResponsesRequest } from './lib/openai-responses/openai-responses-request';
+export { createDefaultReducers } from './lib/default-reducers';

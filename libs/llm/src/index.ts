@@ -1,5 +1,6 @@
 export {
   PROVIDERS,
+  TURN_APIS,
   isProvider,
   isComplete,
   textMessage,
@@ -7,6 +8,7 @@ export {
 } from './lib/types';
 export type {
   Provider,
+  TurnApi,
   ContentBlock,
   Message,
   Usage,

@@ -1,3 +1,11 @@
 export { workspaceRoot } from './lib/workspace';
 export { fixtureDirs, fixturePath, readFixture, readFixtureText, listFixtureDir } from './lib/fixtures';
 export type { TurnFixture } from './lib/catalog/turn-fixture';
+export { createTestPostgres, testPostgresUrl, DEFAULT_TEST_PG_URL, takePostgresOffline, createTcpOutageProxy } from './lib/postgres';
+export type { TestPostgres, PostgresOutage, TcpOutageProxy } from './lib/postgres';
+export { createTestSqlite, lockSqliteForWrites } from './lib/sqlite';
+export type { TestSqlite, SqliteWriteLock } from './lib/sqlite';
+export { ANTHROPIC_FIXTURES } from './lib/catalog/anthropic';
+export { OLLAMA_FIXTURES } from './lib/catalog/ollama';
+export { OPENAI_FIXTURES } from './lib/catalog/openai';
+export { TURN_FIXTURES } from './lib/catalog';

@@ -1,12 +1,7 @@
-import type { ChatRequest, ChatResponse, Provider } from '@tapes/llm';
+import type { ChatRequest, ChatResponse, Provider, TurnApi } from '@tapes/llm';
 
-/**
- * The wire APIs tapes records a turn from. A provider can have more than one (OpenAI: Chat
- * Completions and Responses); the provider is what goes into the hashed bucket.
- */
-export type TurnApi = 'anthropic.messages' | 'openai.chat_completions' | 'openai.responses' | 'ollama.chat';
-
-export const TURN_APIS: readonly TurnApi[] = ['anthropic.messages', 'openai.chat_completions', 'openai.responses', 'ollama.chat'];
+export { TURN_APIS } from '@tapes/llm';
+export type { TurnApi } from '@tapes/llm';
 
 /** What a capture site says about the body it is about to feed. */
 export interface ReductionOptions {

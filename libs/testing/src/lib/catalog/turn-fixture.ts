@@ -1,4 +1,4 @@
-import type { TurnApi } from '@tapes/capture';
+import type { TurnApi } from '@tapes/llm';
 
 /**
  * One captured turn as a test input: the response bytes a provider sent (a fixture file) plus a
