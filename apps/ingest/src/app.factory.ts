@@ -28,6 +28,10 @@ export async function createIngestApp(options: IngestAppOptions): Promise<NestFa
     else if (!counted.tapesHandled && reply.statusCode >= 400 && reply.statusCode < 500) metrics.write(undefined, 'reject_envelope');
   });
   await app.init();
+  // Turns are JSON only: anything else is a 415, not a string body that fails validation later.
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+    if (fastify.hasContentTypeParser(type)) fastify.removeContentTypeParser(type);
+  }
   await fastify.ready();
   return app;
 }

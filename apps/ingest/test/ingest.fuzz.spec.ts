@@ -21,6 +21,8 @@ const wrongTypes = fc.record(
 );
 const missingForms = fc.record({ provider: fc.constantFrom('anthropic', 'openai', 'ollama', 'acme', ''), agent_name: fc.string() });
 const hugeString = fc.integer({ min: 1, max: 4 }).map((n) => ({ provider: 'anthropic', agent_name: 'x'.repeat(300 * n), request: {}, response: {} }));
+const unknownOrUnparseable = fc.record({ provider: fc.oneof(fc.string(), fc.constantFrom('anthropic', 'openai', 'ollama')), request: json, response: json });
+const overLimit = fc.integer({ min: 1, max: 3 }).map((n) => JSON.stringify({ provider: 'anthropic', request: {}, response_body: 'x'.repeat(1024 * 1024 * n) }));
 const nonJson = fc.oneof(fc.string(), fc.constant('{"provider":'), fc.constant('\u0000\u0001'), fc.constant('null'));
 
 const bodies = fc.oneof(
@@ -32,6 +34,8 @@ const bodies = fc.oneof(
   missingForms.map((v) => JSON.stringify(v)),
   hugeString.map((v) => JSON.stringify(v)),
   nonJson,
+  unknownOrUnparseable.map((v) => JSON.stringify(v)),
+  overLimit,
 );
 
 describe('ingest under generated bad input', () => {
@@ -52,7 +56,8 @@ describe('ingest under generated bad input', () => {
     const seen = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(bodies, fc.constantFrom('/v1/ingest', '/v1/ingest/batch'), async (payload, url) => {
-        const res = await app.getHttpAdapter().getInstance().inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json' } });
+        const contentType = typeof payload === 'string' && payload.startsWith('{') && payload.length % 7 === 0 ? 'text/plain' : 'application/json';
+        const res = await app.getHttpAdapter().getInstance().inject({ method: 'POST', url, payload, headers: { 'content-type': contentType } });
         seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
         expect(res.statusCode).toBeGreaterThanOrEqual(400);
         expect(res.statusCode).toBeLessThan(500);

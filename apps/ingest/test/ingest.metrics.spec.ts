@@ -54,8 +54,8 @@ describe('ingest metrics', () => {
     expect(value('tapes_ingest_writes_total{provider="unknown",status="reject_too_large",app="ingest"}')).toBe(1);
     expect(value('tapes_ingest_writes_total{provider="unknown",status="reject_auth",app="ingest"}')).toBe(1);
     expect(value('tapes_ingest_batches_total{status="207",app="ingest"}')).toBe(1);
-    expect(value('tapes_ingest_dag_write_seconds_count{provider="anthropic",app="ingest"}')).toBe(4);
-    expect(value('tapes_ingest_body_bytes_count{provider="anthropic",app="ingest"}')).toBe(4);
+    expect(value('tapes_ingest_dag_write_seconds_count{app="ingest",provider="anthropic"}')).toBe(4);
+    expect(value('tapes_ingest_body_bytes_count{app="ingest",provider="anthropic"}')).toBe(4);
     expect(value('tapes_ingest_worker_queue_depth{app="ingest"}')).toBe(0);
     expect(text).toMatch(/^tapes_ingest_build_info\{version="[^"]+",node="v20[^"]*",app="ingest"\} 1$/m);
     expect(text).toContain('process_cpu_user_seconds_total');
