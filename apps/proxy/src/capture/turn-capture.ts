@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { ContentDecoder, type DecodeResult, type DropReason, type Interruption, type Reducer, type Reduction } from '@tapes/capture';
+import { ContentDecoder, type DropReason, type Interruption, type Reducer, type Reduction } from '@tapes/capture';
 import type { ByteBudget } from '@tapes/delivery';
 
 /** What is known about an exchange when its capture begins. */

@@ -10,7 +10,7 @@ export interface UpstreamRequest {
   body: Buffer;
 }
 
-export type UpstreamHandler = (request: UpstreamRequest, res: ServerResponse, raw: IncomingMessage) => void | Promise<void>;
+export type UpstreamHandler = (request: UpstreamRequest, res: ServerResponse, raw: IncomingMessage) => unknown;
 
 /**
  * A real HTTP server on an ephemeral port that plays a provider: each test installs the handler
