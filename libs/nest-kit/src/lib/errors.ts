@@ -104,6 +104,11 @@ export class TapesExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<ReplyLike>();
+    if (exception instanceof HttpException && exception.getStatus() === 503) {
+      // Terminus reports a failed readiness check this way; its body lists what is down.
+      reply.status(503).send(exception.getResponse());
+      return;
+    }
     let error: TapesError;
     if (exception instanceof TapesError) error = exception;
     else if (exception instanceof HttpException) error = fromHttpException(exception);
