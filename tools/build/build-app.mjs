@@ -66,4 +66,6 @@ await build({
   plugins: [swcTypescript],
 });
 await copyAssets(path.join(appDir, 'src'));
+// Storage applies its migrations at start-up: ship the schemas and migration folders beside the bundle.
+await cp(path.join(root, 'libs', 'storage', 'prisma'), path.join(outDir, 'prisma'), { recursive: true });
 console.log(`built dist/apps/${app}/main.js in ${Date.now() - started} ms`);
