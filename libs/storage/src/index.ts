@@ -1,0 +1,39 @@
+export { openStorage } from './lib/open-storage';
+export type { OpenStorageOptions } from './lib/open-storage';
+export type { StorageLogger } from './lib/prisma-turn-store';
+export {
+  CAPTURE_SITES,
+  TURN_OUTCOMES,
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+} from './lib/turn-store';
+export type {
+  TurnStore,
+  TurnRecord,
+  StoreResult,
+  StoredNode,
+  StoredTurn,
+  AncestryResult,
+  AncestryOptions,
+  ListOptions,
+  Page,
+  GetTurnOptions,
+  CaptureSite,
+  TurnOutcome,
+  HeaderMap,
+} from './lib/turn-store';
+export {
+  StorageError,
+  InvalidTurnError,
+  StorageUnavailableError,
+  InvalidCursorError,
+  MigrationError,
+} from './lib/errors';
+export type { InvalidTurnCode, UnavailableReason, MigrationErrorCode } from './lib/errors';
+export { TURN_LIMITS } from './lib/validate-turn';
+export type { TurnLimits } from './lib/validate-turn';
+export { resolveStorageTarget, DEFAULT_DATA_DIR, DEFAULT_SQLITE_FILE } from './lib/storage-target';
+export type { Backend, StorageTarget } from './lib/storage-target';
+export { migrateDeploy, migrateStatus, migrateDiff, createMigration, prismaFiles } from './lib/migrations/migrate';
+export type { MigrationStatus, MigrateCommandOptions, DiffOptions, CreatedMigration } from './lib/migrations/migrate';
+export type { MigrationHistory, DeployResult } from './lib/migrations/migration-runner';

@@ -1,0 +1,29 @@
+import { createMicroClock, formatMicros, uuidv7 } from './micro-clock';
+
+describe('the microsecond clock', () => {
+  it('formats fixed-width ISO 8601 with six fractional digits', () => {
+    expect(formatMicros(1_775_046_896_123_456n)).toBe('2026-04-01T12:34:56.123456Z');
+    expect(formatMicros(1_775_046_896_000_007n)).toBe('2026-04-01T12:34:56.000007Z');
+  });
+
+  it('never repeats or goes back, and stays near the wall clock', () => {
+    const clock = createMicroClock();
+    const values = Array.from({ length: 10_000 }, clock);
+    for (let i = 1; i < values.length; i++) expect(values[i]! > values[i - 1]!).toBe(true);
+    expect(Math.abs(Number(values[0]! / 1000n) - Date.now())).toBeLessThan(1_000);
+  });
+
+  it('sorts as text in time order', () => {
+    const clock = createMicroClock();
+    const stamps = Array.from({ length: 1000 }, () => formatMicros(clock()));
+    expect([...stamps].sort()).toEqual(stamps);
+  });
+});
+
+describe('uuidv7', () => {
+  it('is an RFC 9562 version 7 UUID carrying the millisecond time', () => {
+    const id = uuidv7(0x0190_1234_5678);
+    expect(id).toMatch(/^01901234-5678-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(Array.from({ length: 1000 }, () => uuidv7())).size).toBe(1000);
+  });
+});

@@ -1,0 +1,452 @@
+import type { Diagnostic, Usage } from '@tapes/llm';
+import type { Bucket } from '@tapes/merkle';
+import { InvalidTurnError, StorageUnavailableError } from './errors';
+import type { PrismaClient } from '../generated/sqlite/client';
+import { type Micros, formatMicros, uuidv7 } from './micro-clock';
+import { decodeCursor, encodeCursor } from './page-cursor';
+import type { SqlDialect } from './sql-dialect';
+import type { Backend } from './storage-target';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  type AncestryOptions,
+  type AncestryResult,
+  type CaptureSite,
+  type GetTurnOptions,
+  type HeaderMap,
+  type ListOptions,
+  type Page,
+  type StoreResult,
+  type StoredNode,
+  type StoredTurn,
+  type TurnOutcome,
+  type TurnRecord,
+  type TurnStore,
+} from './turn-store';
+import { type TurnLimits, type ValidatedTurn, validateTurn } from './validate-turn';
+
+/**
+ * Both generated clients have the same models; the repository is written against the SQLite one's
+ * types and the PostgreSQL client is used through the same surface.
+ */
+export type StorageClient = PrismaClient;
+type TxClient = Parameters<Parameters<StorageClient['$transaction']>[0]>[0];
+type Queryable = Pick<TxClient, '$queryRawUnsafe' | '$executeRawUnsafe'>;
+
+export interface StorageLogger {
+  debug?(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface PrismaTurnStoreOptions {
+  backend: Backend;
+  client: StorageClient;
+  dialect: SqlDialect;
+  limits: TurnLimits;
+  clock: () => Micros;
+  /** Runs one storage operation; the SQLite store serialises them per file (see open-storage). */
+  serialize: <T>(operation: () => Promise<T>) => Promise<T>;
+  /** Turns a driver/Prisma error into StorageUnavailableError, or returns it unchanged. */
+  classifyError: (error: unknown) => Promise<unknown>;
+  /** Interactive transaction limits (Prisma's maxWait / timeout), in ms. */
+  transaction: { maxWait: number; timeout: number };
+  logger?: StorageLogger;
+  /** Called once by close(), after the client disconnected. */
+  onClose?: () => Promise<void> | void;
+}
+
+interface NodeRow {
+  hash: string;
+  parent_hash: string | null;
+  type: string;
+  role: string;
+  content: string;
+  model: string;
+  provider: string;
+  agent_name: string | null;
+  stop_reason: string | null;
+  usage: string | null;
+  project: string | null;
+  created_at: string;
+  depth?: number | bigint;
+}
+
+const NODE_COLUMNS = ['hash', 'parent_hash', 'type', 'role', 'content', 'model', 'provider', 'agent_name', 'stop_reason', 'usage', 'project'];
+
+/** Nodes per multi-row INSERT: 12 parameters each, far below either database's parameter cap. */
+const INSERT_CHUNK = 500;
+/** Ancestors fetched per recursive query; the walk continues from the last one (no total cap). */
+const ANCESTRY_BATCH = 2_000;
+
+/** Thrown inside the transaction to roll it back when another writer stored the same requestId first. */
+class DuplicateTurn extends Error {}
+
+/** The repository on Prisma 7 with a driver adapter; one class for both backends (see SqlDialect). */
+export class PrismaTurnStore implements TurnStore {
+  readonly backend: Backend;
+  private readonly db: StorageClient;
+  private readonly d: SqlDialect;
+  private closed: Promise<void> | undefined;
+
+  constructor(private readonly options: PrismaTurnStoreOptions) {
+    this.backend = options.backend;
+    this.db = options.client;
+    this.d = options.dialect;
+  }
+
+  async storeTurn(turn: TurnRecord): Promise<StoreResult> {
+    const valid = validateTurn(turn, this.options.limits);
+    return this.run(async () => {
+      const existing = await this.findStored(turn.requestId);
+      if (existing) return existing;
+      const first = turn.nodes[0];
+      if (first?.parent_hash && !(await this.nodeExists(first.parent_hash))) {
+        throw missingParent(first.parent_hash);
+      }
+      try {
+        return await this.db.$transaction((tx) => this.write(tx, valid), this.options.transaction);
+      } catch (error) {
+        if (error instanceof DuplicateTurn || isUniqueViolation(error, 'request_id')) {
+          const original = await this.findStored(turn.requestId);
+          if (original) return original;
+        }
+        // The parent existed a moment ago and nodes are never deleted, so this means a database
+        // changed under us (restored, truncated); say what the caller can act on.
+        if (isForeignKeyViolation(error) && first?.parent_hash) throw missingParent(first.parent_hash);
+        throw error;
+      }
+    });
+  }
+
+  /** The transaction body: nodes (insert-or-ignore, then usage fill), then the turn row. */
+  private async write(tx: TxClient, valid: ValidatedTurn): Promise<StoreResult> {
+    const { turn } = valid;
+    const nodes = turn.nodes;
+    let newNodeCount = 0;
+    for (let start = 0; start < nodes.length; start += INSERT_CHUNK) {
+      const chunk = nodes.slice(start, start + INSERT_CHUNK);
+      const params: unknown[] = [];
+      const rows = chunk.map((node, j) => {
+        const b = node.bucket;
+        params.push(
+          node.hash,
+          node.parent_hash,
+          b.type,
+          b.role,
+          valid.contentJson[start + j],
+          b.model,
+          b.provider,
+          b.agent_name || null,
+          node.stop_reason || null,
+          node.usage ? JSON.stringify(node.usage) : null,
+          node.project || null,
+          // Increasing per node: a turn's nodes sort root first even within one transaction.
+          formatMicros(this.options.clock()),
+        );
+        const base = params.length - 12;
+        const values = NODE_COLUMNS.map((_, k) => this.d.param(base + k + 1));
+        values.push(this.d.timestamp(base + 12));
+        return `(${values.join(', ')})`;
+      });
+      newNodeCount += await tx.$executeRawUnsafe(
+        `INSERT INTO nodes (${NODE_COLUMNS.join(', ')}, created_at) VALUES ${rows.join(', ')} ON CONFLICT (hash) DO NOTHING`,
+        ...params,
+      );
+    }
+    // A node that already existed keeps its metadata (first writer wins), except that missing usage
+    // or stop_reason is filled in: when turn N+1 replays turn N's response before turn N is stored,
+    // the replayed copy carries no usage, and turn N's own write must not lose it (ref §9.3).
+    for (const node of nodes) {
+      if (!node.usage && !node.stop_reason) continue;
+      await tx.$executeRawUnsafe(
+        `UPDATE nodes SET usage = COALESCE(usage, ${this.d.param(1)}), stop_reason = COALESCE(stop_reason, ${this.d.param(2)})
+          WHERE hash = ${this.d.param(3)} AND (usage IS NULL OR stop_reason IS NULL)`,
+        node.usage ? JSON.stringify(node.usage) : null,
+        node.stop_reason || null,
+        node.hash,
+      );
+    }
+    const id = uuidv7();
+    const headHash = nodes.at(-1)?.hash ?? null;
+    try {
+      await tx.turn.create({
+        data: {
+          id,
+          requestId: turn.requestId,
+          provider: turn.provider,
+          api: turn.api ?? null,
+          agentName: turn.agentName ?? null,
+          captureSite: turn.captureSite,
+          method: turn.method ?? null,
+          path: turn.path ?? null,
+          status: turn.status ?? null,
+          requestHeaders: valid.requestHeadersJson,
+          requestBody: bytesOrNull(turn.requestBody),
+          responseHeaders: valid.responseHeadersJson,
+          responseBody: bytesOrNull(turn.responseBody),
+          responseContentType: turn.responseContentType ?? null,
+          responseContentEncoding: turn.responseContentEncoding ?? null,
+          headHash,
+          nodeCount: nodes.length,
+          newNodeCount,
+          outcome: turn.outcome,
+          diagnostics: valid.diagnosticsJson,
+          startedAt: turn.startedAt ?? null,
+          firstByteAt: turn.firstByteAt ?? null,
+          endedAt: turn.endedAt ?? null,
+        },
+        select: { id: true },
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'request_id')) throw new DuplicateTurn();
+      throw error;
+    }
+    return { status: 'stored', turnId: id, headHash, nodeCount: nodes.length, newNodeCount };
+  }
+
+  private async findStored(requestId: string): Promise<StoreResult | null> {
+    const row = await this.db.turn.findUnique({
+      where: { requestId },
+      select: { id: true, headHash: true, nodeCount: true, newNodeCount: true },
+    });
+    return row
+      ? { status: 'duplicate', turnId: row.id, headHash: row.headHash, nodeCount: row.nodeCount, newNodeCount: row.newNodeCount }
+      : null;
+  }
+
+  private async nodeExists(hash: string): Promise<boolean> {
+    const rows = await this.db.$queryRawUnsafe<unknown[]>(`SELECT 1 AS x FROM nodes WHERE hash = ${this.d.param(1)}`, hash);
+    return rows.length > 0;
+  }
+
+  async getNode(hash: string): Promise<StoredNode | null> {
+    if (typeof hash !== 'string') return null;
+    return this.run(async () => {
+      const rows = await this.db.$queryRawUnsafe<NodeRow[]>(
+        `SELECT ${this.nodeColumns('n')} FROM nodes n WHERE n.hash = ${this.d.param(1)}`,
+        hash,
+      );
+      return rows[0] ? toStoredNode(rows[0]) : null;
+    });
+  }
+
+  async ancestry(hash: string, options: AncestryOptions = {}): Promise<AncestryResult | null> {
+    const limit = options.limit === undefined ? Infinity : Math.max(1, Math.floor(options.limit));
+    return this.run(async () => {
+      const nodes: StoredNode[] = [];
+      const seen = new Set<string>();
+      let next: string | null = hash;
+      // Batches of one recursive query each, so any depth works with bounded memory per query and
+      // no recursion cap that would report a false missing parent (ref §13 item 11).
+      while (next !== null) {
+        const want = Math.min(ANCESTRY_BATCH, limit - nodes.length);
+        const rows = await this.ancestryBatch(this.db, next, want);
+        if (rows.length === 0) {
+          if (nodes.length === 0) return null; // the start node itself is not stored
+          return { nodes, complete: false, missingParent: next };
+        }
+        for (const row of rows) {
+          if (seen.has(row.hash)) return { nodes, complete: false, cycle: true };
+          seen.add(row.hash);
+          nodes.push(toStoredNode(row));
+        }
+        const last = rows[rows.length - 1]!;
+        next = last.parent_hash;
+        if (next === null) return { nodes, complete: true };
+        if (rows.length < want) return { nodes, complete: false, missingParent: next };
+        if (nodes.length >= limit) return { nodes, complete: false, truncated: true };
+      }
+      return { nodes, complete: true };
+    });
+  }
+
+  private ancestryBatch(db: Queryable, start: string, max: number): Promise<NodeRow[]> {
+    const p = this.d.param.bind(this.d);
+    return db.$queryRawUnsafe<NodeRow[]>(
+      `WITH RECURSIVE chain(hash, parent_hash, depth) AS (
+         SELECT hash, parent_hash, 0 FROM nodes WHERE hash = ${p(1)}
+         UNION ALL
+         SELECT n.hash, n.parent_hash, c.depth + 1 FROM chain c JOIN nodes n ON n.hash = c.parent_hash
+          WHERE c.depth + 1 < ${p(2)}
+       )
+       SELECT ${this.nodeColumns('n')}, c.depth AS depth FROM chain c JOIN nodes n ON n.hash = c.hash ORDER BY c.depth`,
+      start,
+      max,
+    );
+  }
+
+  async listNodes(options: ListOptions = {}): Promise<Page<StoredNode>> {
+    return this.page(options, 'asc', false);
+  }
+
+  async leaves(options: ListOptions = {}): Promise<Page<StoredNode>> {
+    return this.page(options, 'desc', true);
+  }
+
+  private async page(options: ListOptions, order: 'asc' | 'desc', leavesOnly: boolean): Promise<Page<StoredNode>> {
+    const limit = pageSize(options.limit);
+    const after = options.cursor === undefined || options.cursor === '' ? null : decodeCursor(options.cursor);
+    return this.run(async () => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const p = () => this.d.param(params.length);
+      if (leavesOnly) where.push('NOT EXISTS (SELECT 1 FROM nodes c WHERE c.parent_hash = n.hash)');
+      if (options.agent !== undefined) {
+        params.push(options.agent);
+        where.push(`n.agent_name = ${p()}`);
+      }
+      if (after) {
+        params.push(after.t);
+        const t = this.d.timestamp(params.length);
+        params.push(after.h);
+        where.push(`(n.created_at, n.hash) ${order === 'asc' ? '>' : '<'} (${t}, ${p()})`);
+      }
+      params.push(limit + 1);
+      const dir = order === 'asc' ? 'ASC' : 'DESC';
+      const rows = await this.db.$queryRawUnsafe<NodeRow[]>(
+        `SELECT ${this.nodeColumns('n')} FROM nodes n ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          ORDER BY n.created_at ${dir}, n.hash ${dir} LIMIT ${p()}`,
+        ...params,
+      );
+      const items = rows.slice(0, limit).map(toStoredNode);
+      const last = items[items.length - 1];
+      return rows.length > limit && last ? { items, nextCursor: encodeCursor({ t: last.created_at, h: last.hash }) } : { items };
+    });
+  }
+
+  async getTurn(idOrRequestId: string, options: GetTurnOptions = {}): Promise<StoredTurn | null> {
+    if (typeof idOrRequestId !== 'string' || idOrRequestId === '') return null;
+    const bodies = options.bodies ?? true;
+    return this.run(async () => {
+      const omit = bodies ? {} : { requestBody: true, responseBody: true } as const;
+      // By id first: a turn id is a uuid, so it can only collide with a requestId by contrivance.
+      const row =
+        (await this.db.turn.findUnique({ where: { id: idOrRequestId }, omit })) ??
+        (await this.db.turn.findUnique({ where: { requestId: idOrRequestId }, omit }));
+      return row ? toStoredTurn(row) : null;
+    });
+  }
+
+  async hasTurn(requestId: string): Promise<boolean> {
+    return this.run(async () => (await this.db.turn.count({ where: { requestId } })) > 0);
+  }
+
+  async counts(): Promise<{ nodes: number; turns: number }> {
+    return this.run(async () => {
+      const [nodes, turns] = [await this.db.node.count(), await this.db.turn.count()];
+      return { nodes, turns };
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.run(async () => {
+      await this.db.$queryRawUnsafe('SELECT 1');
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed ??= (async () => {
+      try {
+        await this.db.$disconnect();
+      } finally {
+        await this.options.onClose?.();
+      }
+    })();
+    return this.closed;
+  }
+
+  /** Every public operation goes through here: closed check, serialisation, error classification. */
+  private async run<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new StorageUnavailableError('closed', 'the store is closed');
+    try {
+      return await this.options.serialize(operation);
+    } catch (error) {
+      if (error instanceof InvalidTurnError) throw error;
+      throw await this.options.classifyError(error);
+    }
+  }
+
+  private nodeColumns(alias: string): string {
+    return [...NODE_COLUMNS.map((c) => `${alias}.${c}`), `${this.d.createdAt(alias)} AS created_at`].join(', ');
+  }
+}
+
+function missingParent(hash: string): InvalidTurnError {
+  return new InvalidTurnError(
+    'missing_parent',
+    `the first node's parent ${hash.slice(0, 12)}… is not stored: store the turn that produced it first`,
+    'nodes[0].parent_hash',
+  );
+}
+
+function pageSize(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_PAGE_SIZE;
+  return Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(limit)));
+}
+
+function bytesOrNull(bytes: Uint8Array | undefined): Uint8Array<ArrayBuffer> | null {
+  if (bytes === undefined) return null;
+  // Prisma wants a Uint8Array over a plain ArrayBuffer; a Buffer from the pool is a view on a slab.
+  return new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function toStoredNode(row: NodeRow): StoredNode {
+  const bucket: Bucket = {
+    type: row.type,
+    role: row.role,
+    content: JSON.parse(row.content) as Bucket['content'],
+    model: row.model,
+    provider: row.provider,
+  };
+  if (row.agent_name) bucket.agent_name = row.agent_name;
+  const node: StoredNode = { hash: row.hash, parent_hash: row.parent_hash, bucket, created_at: row.created_at };
+  if (row.stop_reason) node.stop_reason = row.stop_reason;
+  if (row.usage) node.usage = JSON.parse(row.usage) as Usage;
+  if (row.project) node.project = row.project;
+  return node;
+}
+
+type TurnRow = Awaited<ReturnType<StorageClient['turn']['findFirstOrThrow']>>;
+
+function toStoredTurn(row: Partial<TurnRow> & Omit<TurnRow, 'requestBody' | 'responseBody'>): StoredTurn {
+  const turn: StoredTurn = {
+    id: row.id,
+    requestId: row.requestId,
+    provider: row.provider,
+    captureSite: row.captureSite as CaptureSite,
+    headHash: row.headHash,
+    nodeCount: row.nodeCount,
+    newNodeCount: row.newNodeCount,
+    outcome: row.outcome as TurnOutcome,
+    diagnostics: JSON.parse(row.diagnostics) as Diagnostic[],
+    createdAt: row.createdAt,
+  };
+  if (row.api !== null) turn.api = row.api;
+  if (row.agentName !== null) turn.agentName = row.agentName;
+  if (row.method !== null) turn.method = row.method;
+  if (row.path !== null) turn.path = row.path;
+  if (row.status !== null) turn.status = row.status;
+  if (row.requestHeaders !== null) turn.requestHeaders = JSON.parse(row.requestHeaders) as HeaderMap;
+  if (row.requestBody != null) turn.requestBody = row.requestBody;
+  if (row.responseHeaders !== null) turn.responseHeaders = JSON.parse(row.responseHeaders) as HeaderMap;
+  if (row.responseBody != null) turn.responseBody = row.responseBody;
+  if (row.responseContentType !== null) turn.responseContentType = row.responseContentType;
+  if (row.responseContentEncoding !== null) turn.responseContentEncoding = row.responseContentEncoding;
+  if (row.startedAt !== null) turn.startedAt = row.startedAt;
+  if (row.firstByteAt !== null) turn.firstByteAt = row.firstByteAt;
+  if (row.endedAt !== null) turn.endedAt = row.endedAt;
+  return turn;
+}
+
+/** Prisma's P2002 on the given column (turns.request_id), by code and target, never by message. */
+function isUniqueViolation(error: unknown, column: string): boolean {
+  const e = error as { code?: unknown; meta?: { target?: unknown; driverAdapterError?: unknown } };
+  if (e?.code !== 'P2002') return false;
+  const target = JSON.stringify(e.meta ?? {});
+  return target.includes(column) || target.includes('requestId') || target.includes('turns_request_id_key');
+}
+
+function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === 'P2003';
+}

@@ -1,0 +1,182 @@
+import type { Diagnostic } from '@tapes/llm';
+import type { Node } from '@tapes/merkle';
+import type { Backend } from './storage-target';
+
+/** Where a turn was captured (design §3). */
+export const CAPTURE_SITES = ['proxy', 'ingest', 'sidecar'] as const;
+export type CaptureSite = (typeof CAPTURE_SITES)[number];
+
+/**
+ * How far the turn was reduced: `complete` (clean reduction), `partial` (a reduction with
+ * diagnostics: cut stream, bad frame…), `unreduced` (kept as raw bytes only).
+ */
+export const TURN_OUTCOMES = ['complete', 'partial', 'unreduced'] as const;
+export type TurnOutcome = (typeof TURN_OUTCOMES)[number];
+
+/** Header values as Node gives them: multi-value headers (Set-Cookie) stay arrays. */
+export type HeaderMap = Record<string, string | string[]>;
+
+/** One captured turn, as a capture site hands it to storage. */
+export interface TurnRecord {
+  /** Idempotency key: storing the same requestId again is a no-op that answers `duplicate`. */
+  requestId: string;
+  provider: string;
+  /** The provider API, e.g. `anthropic-messages`, `openai-chat`, `openai-responses`, `ollama-chat`. */
+  api?: string;
+  agentName?: string;
+  captureSite: CaptureSite;
+  method?: string;
+  path?: string;
+  /** The upstream HTTP status. */
+  status?: number;
+  /** Already redacted by the caller (authorization, x-api-key, cookie… never reach storage). */
+  requestHeaders?: HeaderMap;
+  requestBody?: Uint8Array;
+  responseHeaders?: HeaderMap;
+  /** The response bytes as received (still content-encoded when `responseContentEncoding` says so). */
+  responseBody?: Uint8Array;
+  responseContentType?: string;
+  responseContentEncoding?: string;
+  /**
+   * The turn's nodes, root first (libs/merkle turnNodes): each node's parent is the previous one; the
+   * first one's parent is null or a node already stored. Empty for an unreduced turn.
+   */
+  nodes: Node[];
+  outcome: TurnOutcome;
+  diagnostics?: Diagnostic[];
+  startedAt?: Date;
+  firstByteAt?: Date;
+  endedAt?: Date;
+}
+
+export interface StoreResult {
+  /** `duplicate`: a turn with this requestId was already stored; nothing changed. */
+  status: 'stored' | 'duplicate';
+  /** The stored turn's id (the original one for a duplicate). */
+  turnId: string;
+  /** The last node's hash (the response node), null for a turn without nodes. */
+  headHash: string | null;
+  nodeCount: number;
+  /** How many of the nodes did not exist before this turn (as recorded when it was first stored). */
+  newNodeCount: number;
+}
+
+/** A node as stored: a {@link Node} whose `created_at` is always set. */
+export interface StoredNode extends Node {
+  /** When the node was first written: ISO 8601 UTC with microseconds, `2026-04-01T12:34:56.123456Z`. */
+  created_at: string;
+}
+
+export interface StoredTurn {
+  id: string;
+  requestId: string;
+  provider: string;
+  api?: string;
+  agentName?: string;
+  captureSite: CaptureSite;
+  method?: string;
+  path?: string;
+  status?: number;
+  requestHeaders?: HeaderMap;
+  requestBody?: Uint8Array;
+  responseHeaders?: HeaderMap;
+  responseBody?: Uint8Array;
+  responseContentType?: string;
+  responseContentEncoding?: string;
+  headHash: string | null;
+  nodeCount: number;
+  newNodeCount: number;
+  outcome: TurnOutcome;
+  diagnostics: Diagnostic[];
+  startedAt?: Date;
+  firstByteAt?: Date;
+  endedAt?: Date;
+  /** When the turn row was written (millisecond precision). */
+  createdAt: Date;
+}
+
+export interface AncestryResult {
+  /** The node first, then its parent, … , the root (or the last node found) last. */
+  nodes: StoredNode[];
+  /** True when the walk reached a root: no missing parent, no cycle, not cut by `limit`. */
+  complete: boolean;
+  /** The parent hash that is not stored, when the chain dangles. */
+  missingParent?: string;
+  /** The walk met a node twice (cannot happen with valid hashes; guarded anyway, ref §7.1). */
+  cycle?: boolean;
+  /** The walk stopped at `limit` nodes before reaching the root. */
+  truncated?: boolean;
+}
+
+export interface AncestryOptions {
+  /** The most nodes to return, counting the start node. Default: no limit (any depth). */
+  limit?: number;
+}
+
+export interface ListOptions {
+  /** Only nodes whose bucket agent_name is exactly this. */
+  agent?: string;
+  /** Page size: default {@link DEFAULT_PAGE_SIZE}, at most {@link MAX_PAGE_SIZE} (larger values are clamped). */
+  limit?: number;
+  /** The `nextCursor` of the previous page; absent for the first page. */
+  cursor?: string;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+
+export interface Page<T> {
+  items: T[];
+  /** Present only when more items follow. Opaque; pass it back unchanged. */
+  nextCursor?: string;
+}
+
+export interface GetTurnOptions {
+  /** Include the request/response bodies (default true; they can be up to 64 MiB each). */
+  bodies?: boolean;
+}
+
+/**
+ * The storage of captured turns: the only way the apps touch the database (they never see Prisma).
+ * Every method may throw {@link StorageUnavailableError} (retryable: answer 503 / spool and retry);
+ * storeTurn throws {@link InvalidTurnError} for a turn it refuses, list methods
+ * {@link InvalidCursorError} for a cursor they did not produce.
+ */
+export interface TurnStore {
+  readonly backend: Backend;
+
+  /**
+   * Stores a turn in ONE transaction: every node insert-or-ignore by hash (the first writer's
+   * metadata is kept), then the turn row. Validates everything first; an invalid turn writes nothing.
+   * A requestId already stored answers `duplicate` with the original's ids and counts and changes
+   * nothing, also when several writers race on the same requestId.
+   * Usage is never lost to a dedup race (ref §9.3, §13 item 10): when a node already exists without
+   * usage (or stop_reason) and the incoming node has it, it is filled in.
+   */
+  storeTurn(turn: TurnRecord): Promise<StoreResult>;
+
+  getNode(hash: string): Promise<StoredNode | null>;
+
+  /** The chain from `hash` up to its root, of any depth; null when `hash` is not stored. */
+  ancestry(hash: string, options?: AncestryOptions): Promise<AncestryResult | null>;
+
+  /** Every node, oldest first (created_at, hash ascending), keyset-paginated. */
+  listNodes(options?: ListOptions): Promise<Page<StoredNode>>;
+
+  /** The leaves (nodes no other node has as parent: conversation heads), newest first. */
+  leaves(options?: ListOptions): Promise<Page<StoredNode>>;
+
+  /** A turn by its id or by its requestId; null when neither matches. */
+  getTurn(idOrRequestId: string, options?: GetTurnOptions): Promise<StoredTurn | null>;
+
+  hasTurn(requestId: string): Promise<boolean>;
+
+  /** Row counts, for tests and metrics. */
+  counts(): Promise<{ nodes: number; turns: number }>;
+
+  /** Resolves when the database answers a trivial query; throws StorageUnavailableError otherwise. */
+  ping(): Promise<void>;
+
+  /** Ends the pool / closes the file. Later calls throw StorageUnavailableError (reason `closed`). */
+  close(): Promise<void>;
+}
