@@ -1,0 +1,81 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { openStorage, type TurnStore } from '@tapes/storage';
+import { ANTHROPIC_FIXTURES, createTestSqlite, readFixture, type TestSqlite } from '@tapes/testing';
+import { send } from './support/http-client';
+import { MockUpstream } from './support/mock-upstream';
+import { startProxy, type RunningProxy } from './support/proxy-harness';
+import { eventually, readTurns } from './support/stored-turns';
+
+const fixture = ANTHROPIC_FIXTURES.find((f) => f.name === 'anthropic/messages_stream')!;
+
+const SECRETS = {
+  authorization: 'Bearer sk-live-SECRET-authorization-1',
+  apiKey: 'sk-ant-SECRET-x-api-key-2',
+  cookie: 'session=SECRET-cookie-3',
+  setCookie: 'sid=SECRET-set-cookie-4; HttpOnly',
+  proxyAuthorization: 'Basic SECRET-proxy-5',
+  queryKey: 'SECRET-query-key-6',
+};
+
+describe('secrets never reach storage', () => {
+  let sqlite: TestSqlite;
+  let store: TurnStore;
+  let upstream: MockUpstream;
+  let proxy: RunningProxy;
+
+  beforeAll(async () => {
+    sqlite = createTestSqlite();
+    store = await openStorage({ url: sqlite.url });
+    upstream = await MockUpstream.start((_req, res) => {
+      res.writeHead(200, { 'content-type': fixture.contentType, 'set-cookie': [SECRETS.setCookie, 'theme=dark'] });
+      res.end(readFixture(fixture.responseFile));
+    });
+    proxy = await startProxy({ upstream: upstream.url, databaseUrl: sqlite.url });
+  });
+
+  afterAll(async () => {
+    await proxy.close();
+    await upstream.close();
+    await store.close();
+    sqlite.cleanup();
+  });
+
+  it('forwards the credentials upstream but stores none of them: not in turn rows, not in nodes, not anywhere in the database files', async () => {
+    const res = await send(`${proxy.url}/v1/messages?beta=true&key=${SECRETS.queryKey}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: SECRETS.authorization,
+        'x-api-key': SECRETS.apiKey,
+        cookie: SECRETS.cookie,
+        'proxy-authorization': SECRETS.proxyAuthorization,
+        'anthropic-version': '2023-06-01',
+      },
+      body: JSON.stringify(fixture.request),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['set-cookie']).toEqual([SECRETS.setCookie, 'theme=dark']);
+    const forwarded = upstream.requests[0]!;
+    expect(forwarded.headers['authorization']).toBe(SECRETS.authorization);
+    expect(forwarded.headers['x-api-key']).toBe(SECRETS.apiKey);
+    expect(forwarded.headers['cookie']).toBe(SECRETS.cookie);
+    expect(forwarded.headers['proxy-authorization']).toBeUndefined(); // addressed to the proxy, not the upstream
+
+    const [turn] = await eventually(async () => {
+      const turns = await readTurns(store, { sqliteFile: sqlite.path });
+      return turns.length === 1 ? turns : undefined;
+    });
+    const chain = await store.ancestry(turn!.headHash!);
+    const stored = JSON.stringify({ turn: { ...turn, requestBody: Buffer.from(turn!.requestBody!).toString('utf8'), responseBody: Buffer.from(turn!.responseBody!).toString('utf8') }, chain });
+    // Every byte on disk, the write-ahead log included.
+    const files = readdirSync(sqlite.dir).map((name) => readFileSync(path.join(sqlite.dir, name)).toString('latin1'));
+    for (const secret of Object.values(SECRETS)) {
+      expect(stored).not.toContain(secret);
+      for (const file of files) expect(file).not.toContain(secret);
+    }
+    expect(turn!.requestHeaders).toMatchObject({ authorization: '[redacted]', 'x-api-key': '[redacted]', cookie: '[redacted]', 'anthropic-version': '2023-06-01' });
+    expect(turn!.responseHeaders).toMatchObject({ 'set-cookie': ['[redacted]', '[redacted]'] });
+    expect(turn!.path).toBe('/v1/messages?beta=true&key=%5Bredacted%5D');
+  });
+});

@@ -1,0 +1,113 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { openStorage, type TurnStore } from '@tapes/storage';
+import { ANTHROPIC_FIXTURES, createTestPostgres, readFixture, takePostgresOffline, type TestPostgres } from '@tapes/testing';
+import { send } from './support/http-client';
+import { MockUpstream } from './support/mock-upstream';
+import { startProxy, type RunningProxy } from './support/proxy-harness';
+import { eventually, metricValue, storedRequestIds } from './support/stored-turns';
+
+const fixture = ANTHROPIC_FIXTURES.find((f) => f.name === 'anthropic/messages_tool_use')!;
+const responseBody = readFixture(fixture.responseFile);
+
+/** N distinct streamed turns (distinct prompts, so each stores its own nodes). */
+function turnRequest(i: number): string {
+  return JSON.stringify({ ...fixture.request, messages: [{ role: 'user', content: `outage turn ${i}` }] });
+}
+
+describe('storage outage (real PostgreSQL)', () => {
+  let pg: TestPostgres;
+  let reader: TurnStore;
+  let upstream: MockUpstream;
+  let dataDir: string;
+  let proxy: RunningProxy | undefined;
+
+  beforeAll(async () => {
+    pg = await createTestPostgres();
+    reader = await openStorage({ url: pg.url });
+    upstream = await MockUpstream.start(async (_req, res) => {
+      res.writeHead(200, { 'content-type': fixture.contentType });
+      const half = Math.floor(responseBody.byteLength / 2);
+      res.write(responseBody.subarray(0, half));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      res.end(responseBody.subarray(half));
+    });
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'tapes-proxy-outage-'));
+  });
+
+  afterEach(async () => {
+    await proxy?.close();
+    proxy = undefined;
+  });
+
+  afterAll(async () => {
+    await upstream.close();
+    await reader.close();
+    await pg.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function sendTurns(from: number, count: number): Promise<void> {
+    for (let i = from; i < from + count; i++) {
+      const res = await send(`${proxy!.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-test', 'anthropic-version': '2023-06-01' },
+        body: turnRequest(i),
+      });
+      // Every client request succeeds unchanged while storage is down.
+      expect(res.status).toBe(200);
+      expect(res.error).toBeUndefined();
+      expect(res.body.equals(responseBody)).toBe(true);
+    }
+  }
+
+  async function metrics(): Promise<string> {
+    return (await send(`${proxy!.url}/_tapes/metrics`)).body.toString('utf8');
+  }
+
+  async function storedCount(): Promise<number> {
+    return (await storedRequestIds({ postgresUrl: pg.url })).length;
+  }
+
+  it('forwards every turn while PostgreSQL is offline, spools them, and stores them all once it is back', async () => {
+    proxy = await startProxy({ upstream: upstream.url, databaseUrl: pg.url, dataDir });
+    const outage = await takePostgresOffline(pg.url);
+    try {
+      await sendTurns(0, 5);
+      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 5 ? true : undefined), 15_000, 'five spooled turns');
+      const health = JSON.parse((await send(`${proxy.url}/_tapes/health`)).body.toString('utf8'));
+      expect(health).toMatchObject({ status: 'ok', info: { capture: { status: 'up', storage: 'down', spool: { depth: 5, writable: true } } } });
+      expect((await send(`${proxy.url}/_tapes/health/storage`)).status).toBe(503);
+    } finally {
+      await outage.restore();
+    }
+
+    await eventually(async () => ((await storedCount()) === 5 ? true : undefined), 30_000, 'all five turns stored after the outage');
+    const exposition = await metrics();
+    expect(metricValue(exposition, 'tapes_proxy_turns_spooled_total')).toBe(5);
+    expect(metricValue(exposition, 'tapes_proxy_turns_stored_total')).toBe(5);
+    expect(metricValue(exposition, 'tapes_proxy_spool_depth')).toBe(0);
+    expect(metricValue(exposition, 'tapes_proxy_turns_dropped_total', { reason: 'spool_full' })).toBe(0);
+    expect((await reader.counts()).turns).toBe(5);
+  });
+
+  it('delivers what the spool holds after a restart of the proxy', async () => {
+    const storedBefore = await storedCount();
+    proxy = await startProxy({ upstream: upstream.url, databaseUrl: pg.url, dataDir });
+    const outage = await takePostgresOffline(pg.url);
+    try {
+      await sendTurns(100, 3);
+      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 3 ? true : undefined), 15_000, 'three spooled turns');
+      await proxy.close(); // SIGTERM's path: drain into storage or the spool, close storage
+      proxy = undefined;
+    } finally {
+      await outage.restore();
+    }
+    expect(await storedCount()).toBe(storedBefore);
+
+    proxy = await startProxy({ upstream: upstream.url, databaseUrl: pg.url, dataDir });
+    await eventually(async () => ((await storedCount()) === storedBefore + 3 ? true : undefined), 30_000, 'the spooled turns to arrive after the restart');
+    expect(metricValue(await metrics(), 'tapes_proxy_spool_depth')).toBe(0);
+  });
+});
