@@ -63,7 +63,9 @@ export class ExtProcServer implements OnApplicationBootstrap, OnModuleDestroy {
       this.server.forceShutdown();
     }
     // Whatever the transport reports later, every exchange is ended now, before delivery stops.
+    const cut = this.open.size;
     for (const handler of [...this.open]) handler.close('cancelled', 'sidecar shutting down');
+    this.logger.log({ cutStreams: cut }, 'ext_proc gRPC server stopped');
   }
 
   /** The port actually bound (differs from the configured one when that is 0); undefined when not listening. */
