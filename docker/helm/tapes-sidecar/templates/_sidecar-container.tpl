@@ -63,7 +63,7 @@
     periodSeconds: 20
     failureThreshold: 3
   resources:
-    {{- toYaml .Values.sidecar.resources | nindent 2 }}
+    {{- toYaml .Values.sidecar.resources | nindent 4 }}
   securityContext:
     runAsNonRoot: true
     runAsUser: 1000
