@@ -4,7 +4,6 @@ import {
   decodeBody,
   deriveTurn,
   redactHeaders,
-  reduceBody,
   reducerFor,
   reducerForPath,
   TURN_APIS,
