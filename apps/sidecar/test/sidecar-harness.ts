@@ -1,3 +1,4 @@
+import { createDefaultReducers } from '@tapes/capture';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,6 @@ import { sidecarConfigSchema, type SidecarConfig } from '../src/config/sidecar-c
 import { TurnDelivery } from '../src/delivery/turn-delivery';
 import { ExtProcServer } from '../src/ext-proc/ext-proc.server';
 import { EnvoyClient } from './envoy-client';
-import { pathOnlyReducers } from './path-reducers';
 
 export interface RunningSidecar {
   app: NestFastifyApplication;
@@ -37,10 +37,9 @@ export async function tempSpoolDir(): Promise<{ dir: string; remove: () => Promi
 
 /**
  * The real sidecar app (gRPC on a free port, HTTP not listening unless asked), configured like
- * production except for fast retries. Reducers default to endpoint-only ones: the sidecar uses
- * them for eligibility only.
+ * production except for fast retries, with the reducers tapes ships (used for eligibility only).
  */
-export async function startSidecar(env: Record<string, string>, reducers: () => readonly Reducer[] = pathOnlyReducers): Promise<RunningSidecar> {
+export async function startSidecar(env: Record<string, string>, reducers: () => readonly Reducer[] = createDefaultReducers): Promise<RunningSidecar> {
   const config = parseConfig('sidecar test', sidecarConfigSchema, {
     SIDECAR_GRPC_PORT: '0',
     LOG_LEVEL: 'silent',

@@ -1,12 +1,12 @@
+import { createDefaultReducers } from '@tapes/capture';
 import { ByteBudget } from '@tapes/delivery';
 import { envoySequence } from '../../test/envoy-messages';
-import { pathOnlyReducers } from '../../test/path-reducers';
 import type { CapturedTurn } from '../exchange/captured-turn';
 import { Exchange } from '../exchange/exchange';
 import { encodeIngestPayload } from './ingest-payload';
 
 function capture(overrides: { agentHeader?: string; responseChunks?: Buffer[] } = {}): CapturedTurn {
-  const exchange = new Exchange({ reducers: pathOnlyReducers(), budget: new ByteBudget(1 << 24), maxBodyBytes: 1 << 22, newRequestId: () => 'generated' });
+  const exchange = new Exchange({ reducers: createDefaultReducers(), budget: new ByteBudget(1 << 24), maxBodyBytes: 1 << 22, newRequestId: () => 'generated' });
   const messages = envoySequence({
     path: '/agents/claude-code/v1/messages',
     requestHeaders: { 'x-request-id': 'req-7', 'x-api-key': 'sk-ant-secret', ...(overrides.agentHeader ? { 'x-tapes-agent-name': overrides.agentHeader } : {}) },

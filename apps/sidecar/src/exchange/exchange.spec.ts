@@ -1,7 +1,7 @@
+import { createDefaultReducers } from '@tapes/capture';
 import { ByteBudget } from '@tapes/delivery';
 import fc from 'fast-check';
 import { envoySequence, requestBody, requestHeaders, requestTrailers, responseBody, responseHeaders, responseTrailers, splitAt, type ExchangeScript } from '../../test/envoy-messages';
-import { pathOnlyReducers } from '../../test/path-reducers';
 import type { ProcessingRequest } from '../ext-proc/processing-messages';
 import type { CapturedTurn } from './captured-turn';
 import { Exchange, payloadBytes, type ExchangeOptions } from './exchange';
@@ -13,7 +13,7 @@ const RESPONSE = Buffer.from('event: message_start\ndata: {"type":"message_start
 let clock = 0;
 function options(overrides: Partial<ExchangeOptions> = {}): ExchangeOptions {
   clock = Date.parse('2026-01-01T00:00:00Z');
-  return { reducers: pathOnlyReducers(), budget: new ByteBudget(1 << 20), maxBodyBytes: 1 << 16, now: () => new Date((clock += 1000)), newRequestId: () => 'generated-id', ...overrides };
+  return { reducers: createDefaultReducers(), budget: new ByteBudget(1 << 20), maxBodyBytes: 1 << 16, now: () => new Date((clock += 1000)), newRequestId: () => 'generated-id', ...overrides };
 }
 
 /** Feeds messages; returns every end reported (there must be at most one). */

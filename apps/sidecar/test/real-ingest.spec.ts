@@ -1,0 +1,148 @@
+import { gzipSync } from 'node:zlib';
+import { createDefaultReducers, deriveTurn, reduceBody, reducerForPath, type DerivedTurn } from '@tapes/capture';
+import { createTestPostgres, readFixture, TURN_FIXTURES, type TestPostgres, type TurnFixture } from '@tapes/testing';
+import { chunks, envoySequence } from './envoy-messages';
+import { freePort, IngestProcess } from './ingest-process';
+import { startSidecar, tempSpoolDir, type RunningSidecar } from './sidecar-harness';
+
+/**
+ * The sidecar against the real apps/ingest on a real PostgreSQL database (issue #6): every
+ * fixture turn, played as Envoy plays it, is stored with exactly the hashes the proxy would store,
+ * i.e. those of reducing the same bytes offline with @tapes/capture and @tapes/merkle.
+ */
+
+const TOKEN = 'sidecar-e2e-token-0123456789';
+const AGENT = 'sidecar-e2e';
+
+interface StoredTurnJson {
+  requestId: string;
+  captureSite: string;
+  provider: string;
+  outcome: string;
+  headHash: string | null;
+  nodeCount: number;
+}
+
+/** What capture + merkle make of these bytes offline: the proxy's result for the same turn. */
+function offline(fixture: TurnFixture, request: Buffer, response: Buffer): DerivedTurn {
+  const reducer = reducerForPath(createDefaultReducers(), fixture.path);
+  if (!reducer) throw new Error(`no reducer for ${fixture.path}`);
+  return deriveTurn({
+    reducer,
+    request: { document: JSON.parse(request.toString('utf8')) as unknown },
+    response: reduceBody(reducer, response, { contentType: fixture.contentType }),
+    agentName: AGENT,
+  });
+}
+
+interface Variant {
+  label: string;
+  observabilityMode: boolean;
+  gzip: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { label: 'observability mode', observabilityMode: true, gzip: false },
+  { label: 'normal mode', observabilityMode: false, gzip: false },
+  { label: 'observability mode, gzip response', observabilityMode: true, gzip: true },
+];
+
+function play(sidecar: RunningSidecar, fixture: TurnFixture, variant: Variant, requestId: string) {
+  const request = Buffer.from(JSON.stringify(fixture.request));
+  const raw = readFixture(fixture.responseFile);
+  // Envoy hands over the bytes as they crossed it: still gzip-encoded when the upstream said so.
+  const wire = variant.gzip ? gzipSync(raw) : raw;
+  const messages = envoySequence(
+    {
+      path: fixture.path,
+      requestHeaders: { 'x-request-id': requestId, 'x-tapes-agent-name': AGENT, authorization: 'Bearer sk-secret' },
+      requestChunks: chunks(request, 333),
+      responseHeaders: { ...(fixture.contentType ? { 'content-type': fixture.contentType } : {}), ...(variant.gzip ? { 'content-encoding': 'gzip' } : {}) },
+      responseChunks: chunks(wire, 61),
+    },
+    { observabilityMode: variant.observabilityMode },
+  );
+  return { request, raw, messages };
+}
+
+describe('the sidecar delivering to the real ingest on PostgreSQL', () => {
+  let database: TestPostgres;
+  let ingest: IngestProcess;
+  let spool: { dir: string; remove: () => Promise<void> };
+  const sidecars: RunningSidecar[] = [];
+
+  const sidecar = async () => {
+    const started = await startSidecar({ INGEST_URL: ingest.url, INGEST_TOKEN: TOKEN, SPOOL_DIR: spool.dir }, createDefaultReducers);
+    sidecars.push(started);
+    return started;
+  };
+
+  beforeAll(async () => {
+    database = await createTestPostgres();
+    spool = await tempSpoolDir();
+    ingest = new IngestProcess(await freePort(), { DATABASE_URL: database.url, INGEST_TOKEN: TOKEN });
+    await ingest.start();
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const s of sidecars.splice(0)) await s.close();
+    await ingest?.stop();
+    await database?.drop();
+    await spool?.remove();
+  });
+
+  async function stored(requestId: string): Promise<{ turn: StoredTurnJson; hashes: string[] }> {
+    const { status, body: turn } = await ingest.get<StoredTurnJson>(`/v1/turns/${encodeURIComponent(requestId)}`);
+    if (status !== 200) throw new Error(`turn ${requestId} is not stored (${status})`);
+    if (!turn.headHash) return { turn, hashes: [] };
+    const ancestry = await ingest.get<{ nodes: Array<{ hash: string }> }>(`/v1/nodes/${turn.headHash}/ancestry`);
+    return { turn, hashes: ancestry.body.nodes.map((n) => n.hash) };
+  }
+
+  describe.each(VARIANTS)('in $label', (variant) => {
+    let running: RunningSidecar;
+    beforeAll(async () => {
+      running = await sidecar();
+    });
+
+    const fixtures = variant.gzip ? TURN_FIXTURES.filter((f) => f.provider === 'anthropic') : TURN_FIXTURES;
+
+    it.each(fixtures.map((f) => ({ ...f, label: f.name })))('$label is stored with the hashes of the offline reduction', async (fixture) => {
+      const requestId = `${variant.label}:${fixture.name}`;
+      const { request, raw, messages } = play(running, fixture, variant, requestId);
+      const result = await running.envoy.play(messages);
+      expect(result.replies).toHaveLength(variant.observabilityMode ? 0 : messages.length);
+      await running.delivery.idle();
+      const want = offline(fixture, request, raw);
+      const { turn, hashes } = await stored(requestId);
+      expect(turn).toMatchObject({ requestId, captureSite: 'sidecar', provider: fixture.provider, outcome: want.outcome, nodeCount: want.nodes.length });
+      expect(hashes).toEqual(want.nodes.map((n) => n.hash));
+      expect(await running.metric('tapes_extproc_turns_delivered_total', { via: 'direct' })).toBeGreaterThan(0);
+    });
+  });
+
+  it('stores all N turns captured while ingest was down, once each, through a sidecar restart', async () => {
+    const fixture = TURN_FIXTURES.find((f) => f.name === 'anthropic/messages_stream');
+    if (!fixture) throw new Error('fixture missing');
+    const first = await sidecar();
+    await ingest.stop();
+    const ids = Array.from({ length: 8 }, (_, i) => `outage-${i}`);
+    for (const id of ids) await first.envoy.play(play(first, fixture, VARIANTS[0] as Variant, id).messages);
+    await first.delivery.idle();
+    expect(await first.metric('tapes_extproc_turns_spooled_total')).toBe(ids.length);
+    await first.close();
+    sidecars.splice(sidecars.indexOf(first), 1);
+
+    await ingest.start();
+    const second = await sidecar();
+    await second.until(() => second.spool.stats().depth === 0, 'spool drained into the real ingest');
+    expect(await second.metric('tapes_extproc_turns_delivered_total', { via: 'spool' })).toBe(ids.length);
+    expect(await second.metric('tapes_extproc_delivery_attempts_total', { result: 'duplicate' })).toBe(0);
+    const want = offline(fixture, Buffer.from(JSON.stringify(fixture.request)), readFixture(fixture.responseFile));
+    for (const id of ids) {
+      const { turn, hashes } = await stored(id);
+      expect(turn.outcome).toBe(want.outcome);
+      expect(hashes).toEqual(want.nodes.map((n) => n.hash));
+    }
+  }, 90_000);
+});
