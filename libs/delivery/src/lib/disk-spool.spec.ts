@@ -124,6 +124,21 @@ describe('DiskSpool', () => {
     expect(reopened.stats()).toEqual({ depth: 0, bytes: 0 });
   });
 
+  it('moves a requeued item behind the others, durably', async () => {
+    const spool = await DiskSpool.open({ dir, maxBytes: MiB });
+    await spool.put(Buffer.from('a'), { n: 'a' });
+    await spool.put(Buffer.from('b'), { n: 'b' });
+    const first = spool.oldest();
+    if (!first) throw new Error('empty');
+    const newId = await spool.requeue(first.id);
+    expect(newId).toBe('0000000000000003');
+    expect(spool.list().map((e) => e.meta['n'])).toEqual(['b', 'a']);
+    expect((await spool.read('0000000000000003'))?.payload.toString()).toBe('a');
+    const reopened = await DiskSpool.open({ dir, maxBytes: MiB });
+    expect(reopened.list().map((e) => e.meta['n'])).toEqual(['b', 'a']);
+    expect(await reopened.requeue('0000000000000001')).toBeUndefined();
+  });
+
   it('leaves files that are not its own alone', async () => {
     await writeFile(path.join(dir, 'README'), 'hello');
     const spool = await DiskSpool.open({ dir, maxBytes: MiB });

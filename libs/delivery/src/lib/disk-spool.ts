@@ -203,6 +203,23 @@ export class DiskSpool {
     this.forget(id);
   }
 
+  /**
+   * Moves an item behind every other one (it gets the next number; the rename is atomic and
+   * fsynced), so that an item its target keeps refusing does not hold the others back. Returns the
+   * item's new id, or undefined when it is not spooled.
+   */
+  async requeue(id: string): Promise<string | undefined> {
+    const index = this.entries.findIndex((e) => e.id === id);
+    const entry = this.entries[index];
+    if (!entry) return undefined;
+    const newId = idOf(this.nextSequence++);
+    await rename(this.pathOf(id), this.pathOf(newId));
+    await fsyncDir(this.dir);
+    this.entries.splice(index, 1);
+    insertSorted(this.entries, { ...entry, id: newId });
+    return newId;
+  }
+
   stats(): SpoolStats {
     return { depth: this.entries.length, bytes: this.totalBytes };
   }

@@ -97,6 +97,21 @@ describe('SpoolDrainer', () => {
     expect(rec.settled).toEqual(['a:delivered', 'b:delivered']);
   });
 
+  it('moves an item the target keeps refusing behind the others, so it cannot block them', async () => {
+    const spool = await DiskSpool.open({ dir, maxBytes: 1 << 20 });
+    await fill(spool, ['poison', 'a', 'b']);
+    const target = new FakeTarget();
+    target.answer = (item) => (item.meta['name'] === 'poison' ? 'retry' : 'delivered');
+    const rec = recorder();
+    const drainer = new SpoolDrainer(spool, target.handler, { backoff: fastBackoff, rotateAfterFailures: 3, ...rec.options });
+    drainer.start();
+    await rec.until(() => rec.settled.length === 2);
+    await drainer.stop();
+    expect(rec.settled).toEqual(['a:delivered', 'b:delivered']);
+    expect(target.received.slice(0, 5)).toEqual(['poison', 'poison', 'poison', 'a', 'b']);
+    expect(spool.list().map((e) => e.meta['name'])).toEqual(['poison']);
+  });
+
   it('waits as long as the target asked (Retry-After) before the next attempt', async () => {
     const spool = await DiskSpool.open({ dir, maxBytes: 1 << 20 });
     await fill(spool, ['a']);

@@ -16,6 +16,13 @@ export interface SpoolDrainerOptions {
    * delete. The drainer treats them as "retry later", so an item is never lost to them.
    */
   onError?: (err: unknown, entry: SpoolEntry) => void;
+  /**
+   * After this many failures in a row on the same head item, and when other items wait behind it,
+   * the head is moved to the back of the spool (default 5). A target that is down fails every item
+   * alike, so this only rotates; a target that keeps refusing one item (a poison payload) no
+   * longer blocks the rest. Order is kept for everything that delivers at its first attempts.
+   */
+  rotateAfterFailures?: number;
   /** How to wait out a backoff; resolves false when `signal` cut it short. Injectable for tests. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<boolean>;
 }
@@ -24,7 +31,9 @@ export interface SpoolDrainerOptions {
  * Empties a {@link DiskSpool} into its target, oldest item first. While the target refuses
  * (`retry`), the drainer keeps retrying the *same* head item with exponential backoff and full
  * jitter (honouring `Retry-After`), so delivery order is kept and a down target costs one attempt
- * per backoff period, not one per item. `delivered` and `reject` both remove the item.
+ * per backoff period, not one per item; a head that keeps failing is eventually moved behind the
+ * others ({@link SpoolDrainerOptions.rotateAfterFailures}). `delivered` and `reject` both remove
+ * the item.
  *
  * It sleeps while the spool is empty and wakes on the next put. `stop()` aborts any wait and the
  * in-flight handler (through its signal), and resolves once the loop has exited; an item whose
@@ -36,6 +45,9 @@ export class SpoolDrainer {
   private wake: (() => void) | undefined;
   private unsubscribe: (() => void) | undefined;
   private consecutiveFailures = 0;
+  /** Failures in a row of the current head item. */
+  private headFailures = 0;
+  private headId: string | undefined;
 
   constructor(
     private readonly spool: DiskSpool,
@@ -75,6 +87,10 @@ export class SpoolDrainer {
         await this.idle();
         continue;
       }
+      if (entry.id !== this.headId) {
+        this.headId = entry.id;
+        this.headFailures = 0;
+      }
       const verdict = await this.attempt(entry);
       if (verdict === undefined) continue; // the item vanished (quarantined as damaged): next one
       // A settled item is removed even while stopping: delivering it again next run would be waste.
@@ -83,6 +99,8 @@ export class SpoolDrainer {
         continue;
       }
       if (this.stopped) return;
+      this.headFailures += 1;
+      if (this.headFailures >= (this.options.rotateAfterFailures ?? 5) && this.spool.stats().depth > 1 && (await this.rotate(entry))) continue;
       this.consecutiveFailures += 1;
       const delay = backoffDelay(this.consecutiveFailures, this.options.backoff, { retryAfterMs: retryAfterOf(verdict), random: this.options.random });
       await (this.options.sleep ?? abortableSleep)(delay, this.stopController.signal);
@@ -111,6 +129,17 @@ export class SpoolDrainer {
     }
     this.options.onSettled?.(entry, verdict === 'delivered' ? 'delivered' : 'rejected');
     return true;
+  }
+
+  /** Moves a failing head behind the others; false when that failed (the head stays). */
+  private async rotate(entry: SpoolEntry): Promise<boolean> {
+    try {
+      await this.spool.requeue(entry.id);
+      return true;
+    } catch (err) {
+      this.options.onError?.(err, entry);
+      return false;
+    }
   }
 
   private idle(): Promise<void> {
