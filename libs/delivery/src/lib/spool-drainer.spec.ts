@@ -103,13 +103,42 @@ describe('SpoolDrainer', () => {
     const target = new FakeTarget();
     target.answer = (item) => (item.meta['name'] === 'poison' ? 'retry' : 'delivered');
     const rec = recorder();
-    const drainer = new SpoolDrainer(spool, target.handler, { backoff: fastBackoff, rotateAfterFailures: 3, ...rec.options });
+    const drainer = new SpoolDrainer(spool, target.handler, { backoff: fastBackoff, probeAfterFailures: 3, ...rec.options });
     drainer.start();
     await rec.until(() => rec.settled.length === 2);
     await drainer.stop();
     expect(rec.settled).toEqual(['a:delivered', 'b:delivered']);
-    expect(target.received.slice(0, 5)).toEqual(['poison', 'poison', 'poison', 'a', 'b']);
+    expect(target.received.slice(0, 6)).toEqual(['poison', 'poison', 'poison', 'a', 'poison', 'b']);
     expect(spool.list().map((e) => e.meta['name'])).toEqual(['poison']);
+  });
+
+  it('keeps the order through an outage: when every item fails, nothing is moved', async () => {
+    const spool = await DiskSpool.open({ dir, maxBytes: 1 << 20 });
+    await fill(spool, ['a', 'b', 'c']);
+    const target = new FakeTarget();
+    let downFor = 20;
+    target.answer = () => (downFor-- > 0 ? 'retry' : 'delivered');
+    const rec = recorder();
+    const drainer = new SpoolDrainer(spool, target.handler, { backoff: fastBackoff, probeAfterFailures: 3, ...rec.options });
+    drainer.start();
+    await rec.until(() => rec.settled.length === 3);
+    await drainer.stop();
+    expect(rec.settled).toEqual(['a:delivered', 'b:delivered', 'c:delivered']);
+    expect(target.received.filter((name) => name === 'b').length).toBeGreaterThan(1); // probed while down
+  });
+
+  it('does not move the head when the target comes back just as the item behind it is probed', async () => {
+    const spool = await DiskSpool.open({ dir, maxBytes: 1 << 20 });
+    await fill(spool, ['a', 'b', 'c']);
+    const target = new FakeTarget();
+    let downFor = 7; // a×3, probe b, a×3: the 8th attempt (the next probe of b) finds the target up
+    target.answer = () => (downFor-- > 0 ? 'retry' : 'delivered');
+    const rec = recorder();
+    const drainer = new SpoolDrainer(spool, target.handler, { backoff: fastBackoff, probeAfterFailures: 3, ...rec.options });
+    drainer.start();
+    await rec.until(() => rec.settled.length === 3);
+    await drainer.stop();
+    expect(rec.settled).toEqual(['b:delivered', 'a:delivered', 'c:delivered']);
   });
 
   it('waits as long as the target asked (Retry-After) before the next attempt', async () => {

@@ -17,12 +17,12 @@ export interface SpoolDrainerOptions {
    */
   onError?: (err: unknown, entry: SpoolEntry) => void;
   /**
-   * After this many failures in a row on the same head item, and when other items wait behind it,
-   * the head is moved to the back of the spool (default 5). A target that is down fails every item
-   * alike, so this only rotates; a target that keeps refusing one item (a poison payload) no
-   * longer blocks the rest. Order is kept for everything that delivers at its first attempts.
+   * After this many failures in a row on the same head item (default 5), when other items wait
+   * behind it, the next item is tried once. If it is delivered the target is up and refuses only
+   * the head (a poison payload): the head is moved behind the others so it no longer blocks them.
+   * If it fails too the target is down: nothing moves, order is kept, and the head is retried.
    */
-  rotateAfterFailures?: number;
+  probeAfterFailures?: number;
   /** How to wait out a backoff; resolves false when `signal` cut it short. Injectable for tests. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<boolean>;
 }
@@ -31,9 +31,9 @@ export interface SpoolDrainerOptions {
  * Empties a {@link DiskSpool} into its target, oldest item first. While the target refuses
  * (`retry`), the drainer keeps retrying the *same* head item with exponential backoff and full
  * jitter (honouring `Retry-After`), so delivery order is kept and a down target costs one attempt
- * per backoff period, not one per item; a head that keeps failing is eventually moved behind the
- * others ({@link SpoolDrainerOptions.rotateAfterFailures}). `delivered` and `reject` both remove
- * the item.
+ * per backoff period, not one per item; a head the target refuses while it accepts the others is
+ * moved behind them ({@link SpoolDrainerOptions.probeAfterFailures}). `delivered` and `reject`
+ * both remove the item.
  *
  * It sleeps while the spool is empty and wakes on the next put. `stop()` aborts any wait and the
  * in-flight handler (through its signal), and resolves once the loop has exited; an item whose
@@ -100,7 +100,14 @@ export class SpoolDrainer {
       }
       if (this.stopped) return;
       this.headFailures += 1;
-      if (this.headFailures >= (this.options.rotateAfterFailures ?? 5) && this.spool.stats().depth > 1 && (await this.rotate(entry))) continue;
+      if (this.headFailures >= (this.options.probeAfterFailures ?? 5) && this.spool.stats().depth > 1) {
+        this.headFailures = 0;
+        if (await this.probeBehind(entry)) {
+          this.consecutiveFailures = 0;
+          continue;
+        }
+        if (this.stopped) return;
+      }
       this.consecutiveFailures += 1;
       const delay = backoffDelay(this.consecutiveFailures, this.options.backoff, { retryAfterMs: retryAfterOf(verdict), random: this.options.random });
       await (this.options.sleep ?? abortableSleep)(delay, this.stopController.signal);
@@ -131,15 +138,28 @@ export class SpoolDrainer {
     return true;
   }
 
-  /** Moves a failing head behind the others; false when that failed (the head stays). */
-  private async rotate(entry: SpoolEntry): Promise<boolean> {
-    try {
-      await this.spool.requeue(entry.id);
+  /**
+   * Tries the item behind a failing head. True when it was delivered (or refused for good): the
+   * target is up, so the head is moved behind the others.
+   */
+  private async probeBehind(head: SpoolEntry): Promise<boolean> {
+    const next = this.spool.list()[1];
+    if (!next) return false;
+    const verdict = await this.attempt(next);
+    if (verdict === undefined || isRetryVerdict(verdict) || !(await this.settle(next, verdict))) return false;
+    // The target may just have come back: give the head one more chance before moving it.
+    const again = await this.attempt(head);
+    if (again === undefined) return true;
+    if (!isRetryVerdict(again)) {
+      await this.settle(head, again);
       return true;
-    } catch (err) {
-      this.options.onError?.(err, entry);
-      return false;
     }
+    try {
+      await this.spool.requeue(head.id);
+    } catch (err) {
+      this.options.onError?.(err, head);
+    }
+    return true;
   }
 
   private idle(): Promise<void> {
