@@ -55,7 +55,7 @@ let failed = false;
 for (const { name, code, output } of results) {
   if (code === 0) {
     const line = output.split('\n').find((l) => l.includes('Generated Prisma Client'));
-    console.warn(`[prisma:generate] ${name}: ${line?.replace(/^\W+/, '').trim() ?? 'ok'}`);
+    console.log(`[prisma:generate] ${name}: ${line?.replace(/^\W+/, '').trim() ?? 'ok'}`);
   } else {
     failed = true;
     console.error(`[prisma:generate] ${name} failed (exit ${code}):\n${output}`);

@@ -134,7 +134,10 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`error [${error.code}]: ${error.message}`);
       return 1;
     }
-    console.error(error);
+    // Driver errors (unreachable server, missing database…): the message says it; DEBUG=1 for the stack.
+    const code = (error as { code?: unknown }).code;
+    console.error(`error${typeof code === 'string' ? ` [${code}]` : ''}: ${(error as Error).message ?? String(error)}`);
+    if (process.env['DEBUG']) console.error(error);
     return 1;
   }
 }

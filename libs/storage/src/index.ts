@@ -34,6 +34,8 @@ export { TURN_LIMITS } from './lib/validate-turn';
 export type { TurnLimits } from './lib/validate-turn';
 export { resolveStorageTarget, DEFAULT_DATA_DIR, DEFAULT_SQLITE_FILE } from './lib/storage-target';
 export type { Backend, StorageTarget } from './lib/storage-target';
-export { migrateDeploy, migrateStatus, migrateDiff, createMigration, prismaFiles } from './lib/migrations/migrate';
-export type { MigrationStatus, MigrateCommandOptions, DiffOptions, CreatedMigration } from './lib/migrations/migrate';
+// Migrations at run time (the plain runner; no wasm). The engine-backed commands (status with
+// Prisma's diagnosis, diff, create) live in lib/migrations/migrate.ts for tools/prisma/migrate.mjs.
+export { migrateDeploy, migrationHistory } from './lib/migrations/deploy';
+export type { MigrateCommandOptions } from './lib/migrations/deploy';
 export type { MigrationHistory, DeployResult } from './lib/migrations/migration-runner';

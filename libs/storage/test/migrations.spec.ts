@@ -5,18 +5,15 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createTestPostgres, createTestSqlite, testPostgresUrl } from '@tapes/testing';
+import { MigrationError, migrateDeploy, openStorage, resolveStorageTarget, type StorageTarget } from '../src';
+// The engine-backed commands are not part of the package API (they would pull the wasm into apps).
 import {
-  MigrationError,
   createMigration,
-  migrateDeploy,
+  migrateDeployWithEngine,
   migrateDiff,
   migrateStatus,
-  openStorage,
   prismaFiles,
-  resolveStorageTarget,
-  type StorageTarget,
-} from '../src';
-import { migrateDeployWithEngine } from '../src/lib/migrations/migrate';
+} from '../src/lib/migrations/migrate';
 import { backends, chatNodes, turnRecord, type TestDatabase } from './support';
 
 const SOURCE_PRISMA_DIR = path.resolve(__dirname, '../prisma');

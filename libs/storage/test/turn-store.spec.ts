@@ -108,6 +108,15 @@ describe.each(backends)('TurnStore on $name', ({ backend, create }) => {
       expect(await store.getNode('0'.repeat(64))).toBeNull();
     });
 
+    it('keeps multi-megabyte bodies byte for byte', async () => {
+      const body = Buffer.alloc(12 * 1024 * 1024);
+      for (let i = 0; i < body.length; i += 4096) body[i] = i % 251;
+      const record = turnRecord(chatNodes([['user', 'big']], 'body', { agent: agentName('big') }), { responseBody: body });
+      await store.storeTurn(record);
+      const turn = await store.getTurn(record.requestId);
+      expect(Buffer.from(turn!.responseBody!).equals(body)).toBe(true);
+    });
+
     it('stores an unreduced turn (raw bytes, no nodes) with a null head', async () => {
       const record = turnRecord([], { outcome: 'unreduced', diagnostics: [{ code: 'empty_response', detail: 'html' }] });
       const result = await store.storeTurn(record);
@@ -516,6 +525,9 @@ describe.each(backends)('TurnStore on $name', ({ backend, create }) => {
           const error = await stuck;
           expect(error).toBeInstanceOf(StorageUnavailableError);
           expect((error as StorageUnavailableError).reason).toBe('connection_lost');
+          // pg's message-only "Connection terminated unexpectedly", given SQLSTATE 08006 by ClassifyingPool.
+          const cause = (error as { cause?: { meta?: { driverAdapterError?: { cause?: { code?: string } } } } }).cause;
+          expect(cause?.meta?.driverAdapterError?.cause?.code).toBe('08006');
         } finally {
           await blocker.query('ROLLBACK');
           await blocker.end();

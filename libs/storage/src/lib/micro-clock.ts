@@ -36,8 +36,8 @@ export function uuidv7(now: number = Date.now()): string {
     b[i] = Number(ts & 0xffn);
     ts >>= 8n;
   }
-  b[6] = (b[6]! & 0x0f) | 0x70;
-  b[8] = (b[8]! & 0x3f) | 0x80;
+  b.writeUInt8((b.readUInt8(6) & 0x0f) | 0x70, 6); // version 7
+  b.writeUInt8((b.readUInt8(8) & 0x3f) | 0x80, 8); // variant 10
   const hex = b.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -8,7 +8,7 @@ import { PrismaClient as SqlitePrismaClient } from '../generated/sqlite/client';
 import { classifyStorageError } from './driver-errors';
 import { ClassifyingPool } from './pg-connection-errors';
 import { createMicroClock, type Micros } from './micro-clock';
-import { migrateDeploy } from './migrations/migrate';
+import { migrateDeploy } from './migrations/deploy';
 import { PrismaTurnStore, type StorageClient, type StorageLogger } from './prisma-turn-store';
 import { POSTGRES_DIALECT, SQLITE_DIALECT } from './sql-dialect';
 import { DEFAULT_DATA_DIR, redactUrl, resolveStorageTarget, type StorageTarget } from './storage-target';
@@ -98,6 +98,9 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<P
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: connectTimeout,
     idleTimeoutMillis: 10_000,
+    // TCP keepalive notices a peer that vanished without a reset (failover, dropped NAT entry),
+    // so a query on such a connection fails instead of hanging until the OS gives up.
+    keepAlive: true,
     application_name: 'tapes',
   });
   const adapter = new PrismaPg(pool, {

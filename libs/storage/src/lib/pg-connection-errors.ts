@@ -56,15 +56,28 @@ export class ClassifyingPool extends pg.Pool {
     callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
   ): Promise<pg.PoolClient> | void {
     if (callback) return super.connect(callback);
-    const started = performance.now();
-    return super.connect().then(track, (error: unknown) => {
-      if (isServerOrSocketError(error)) throw error;
-      const timeout = this.options.connectionTimeoutMillis ?? 0;
-      if (timeout > 0 && performance.now() - started >= timeout) {
-        throw new PgConnectTimeoutError(`no PostgreSQL connection within ${timeout} ms: ${messageOf(error)}`, { cause: error });
-      }
-      throw new PgConnectionError('08001', `could not get a PostgreSQL connection: ${messageOf(error)}`, { cause: error });
-    });
+    // Was it the pool's (or the client's) connection timeout? pg-pool says so only in its message.
+    // A sibling timer of the same duration, created in the same tick just before pg's own, expires
+    // at the same libuv time and fires first (timers of equal expiry run in creation order); comparing
+    // clocks instead is flaky because libuv's cached loop time makes timers fire "early" by a few ms.
+    const timeout = this.options.connectionTimeoutMillis ?? 0;
+    let expired = false;
+    const sibling = timeout > 0 ? setTimeout(() => (expired = true), timeout) : undefined;
+    sibling?.unref();
+    return super.connect().then(
+      (client) => {
+        clearTimeout(sibling);
+        return track(client);
+      },
+      (error: unknown) => {
+        clearTimeout(sibling);
+        if (isServerOrSocketError(error)) throw error;
+        if (expired) {
+          throw new PgConnectTimeoutError(`no PostgreSQL connection within ${timeout} ms: ${messageOf(error)}`, { cause: error });
+        }
+        throw new PgConnectionError('08001', `could not get a PostgreSQL connection: ${messageOf(error)}`, { cause: error });
+      },
+    );
   }
 
   /**

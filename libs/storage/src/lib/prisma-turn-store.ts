@@ -98,12 +98,10 @@ export class PrismaTurnStore implements TurnStore {
   async storeTurn(turn: TurnRecord): Promise<StoreResult> {
     const valid = validateTurn(turn, this.options.limits);
     return this.run(async () => {
-      const existing = await this.findStored(turn.requestId);
-      if (existing) return existing;
       const first = turn.nodes[0];
-      if (first?.parent_hash && !(await this.nodeExists(first.parent_hash))) {
-        throw missingParent(first.parent_hash);
-      }
+      const { existing, parentFound } = await this.preflight(turn.requestId, first?.parent_hash ?? null);
+      if (existing) return existing;
+      if (first?.parent_hash && !parentFound) throw missingParent(first.parent_hash);
       try {
         return await this.db.$transaction((tx) => this.write(tx, valid), this.options.transaction);
       } catch (error) {
@@ -123,6 +121,7 @@ export class PrismaTurnStore implements TurnStore {
   private async write(tx: TxClient, valid: ValidatedTurn): Promise<StoreResult> {
     const { turn } = valid;
     const nodes = turn.nodes;
+    const created = new Set<string>();
     let newNodeCount = 0;
     for (let start = 0; start < nodes.length; start += INSERT_CHUNK) {
       const chunk = nodes.slice(start, start + INSERT_CHUNK);
@@ -149,16 +148,19 @@ export class PrismaTurnStore implements TurnStore {
         values.push(this.d.timestamp(base + 12));
         return `(${values.join(', ')})`;
       });
-      newNodeCount += await tx.$executeRawUnsafe(
-        `INSERT INTO nodes (${NODE_COLUMNS.join(', ')}, created_at) VALUES ${rows.join(', ')} ON CONFLICT (hash) DO NOTHING`,
+      // RETURNING lists only the rows actually inserted (ON CONFLICT DO NOTHING skips the others).
+      const inserted = await tx.$queryRawUnsafe<{ hash: string }[]>(
+        `INSERT INTO nodes (${NODE_COLUMNS.join(', ')}, created_at) VALUES ${rows.join(', ')} ON CONFLICT (hash) DO NOTHING RETURNING hash`,
         ...params,
       );
+      for (const row of inserted) created.add(row.hash);
     }
+    newNodeCount = created.size;
     // A node that already existed keeps its metadata (first writer wins), except that missing usage
     // or stop_reason is filled in: when turn N+1 replays turn N's response before turn N is stored,
     // the replayed copy carries no usage, and turn N's own write must not lose it (ref §9.3).
     for (const node of nodes) {
-      if (!node.usage && !node.stop_reason) continue;
+      if ((!node.usage && !node.stop_reason) || created.has(node.hash)) continue;
       await tx.$executeRawUnsafe(
         `UPDATE nodes SET usage = COALESCE(usage, ${this.d.param(1)}), stop_reason = COALESCE(stop_reason, ${this.d.param(2)})
           WHERE hash = ${this.d.param(3)} AND (usage IS NULL OR stop_reason IS NULL)`,
@@ -215,9 +217,38 @@ export class PrismaTurnStore implements TurnStore {
       : null;
   }
 
-  private async nodeExists(hash: string): Promise<boolean> {
-    const rows = await this.db.$queryRawUnsafe<unknown[]>(`SELECT 1 AS x FROM nodes WHERE hash = ${this.d.param(1)}`, hash);
-    return rows.length > 0;
+  /**
+   * Before the transaction, in one round trip: is this requestId stored already (→ duplicate), and
+   * does the first node's parent exist (→ else missing_parent)? Both are re-checked by constraints
+   * inside the transaction (unique request_id, the parent foreign key), so a race only changes which
+   * path reports it.
+   */
+  private async preflight(
+    requestId: string,
+    parentHash: string | null,
+  ): Promise<{ existing: StoreResult | null; parentFound: boolean }> {
+    const p = this.d.param.bind(this.d);
+    const rows = await this.db.$queryRawUnsafe<
+      { parent_found: number | bigint; id: string | null; head_hash: string | null; node_count: number | bigint | null; new_node_count: number | bigint | null }[]
+    >(
+      `SELECT (SELECT COUNT(*) FROM nodes WHERE hash = ${p(1)}) AS parent_found,
+              t.id, t.head_hash, t.node_count, t.new_node_count
+         FROM (SELECT 1 AS one) q LEFT JOIN turns t ON t.request_id = ${p(2)}`,
+      parentHash,
+      requestId,
+    );
+    const row = rows[0];
+    const existing: StoreResult | null =
+      row?.id != null
+        ? {
+            status: 'duplicate',
+            turnId: row.id,
+            headHash: row.head_hash,
+            nodeCount: Number(row.node_count),
+            newNodeCount: Number(row.new_node_count),
+          }
+        : null;
+    return { existing, parentFound: Number(row?.parent_found ?? 0) > 0 };
   }
 
   async getNode(hash: string): Promise<StoredNode | null> {
@@ -251,8 +282,7 @@ export class PrismaTurnStore implements TurnStore {
           seen.add(row.hash);
           nodes.push(toStoredNode(row));
         }
-        const last = rows[rows.length - 1]!;
-        next = last.parent_hash;
+        next = rows[rows.length - 1]?.parent_hash ?? null;
         if (next === null) return { nodes, complete: true };
         if (rows.length < want) return { nodes, complete: false, missingParent: next };
         if (nodes.length >= limit) return { nodes, complete: false, truncated: true };

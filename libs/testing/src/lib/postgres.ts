@@ -61,9 +61,9 @@ async function dropStale(admin: pg.Client): Promise<void> {
   );
   const cutoff = Date.now() - STALE_AFTER_MS;
   for (const { datname } of rows) {
-    const m = /^tapes_test_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_/.exec(datname);
-    if (!m) continue;
-    const created = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+    const m = /^tapes_test_(\d{14})_/.exec(datname);
+    if (!m?.[1]) continue;
+    const created = Date.parse(m[1].replace(/^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/, '$1-$2-$3T$4:$5:$6Z'));
     if (created < cutoff) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
   }
 }
@@ -103,10 +103,12 @@ export interface TcpOutageProxy {
   url: string;
   port: number;
   /**
-   * The server "stops": every open connection is reset and the port refuses new ones
-   * (ECONNREFUSED), as when PostgreSQL is stopped or the network drops.
+   * The server "stops": every open connection is cut and the port refuses new ones (ECONNREFUSED),
+   * as when PostgreSQL is stopped or the network drops. `reset` (default) aborts the sockets
+   * (ECONNRESET on the client); `close` ends them cleanly (the client sees the connection end
+   * without an error: pg's "Connection terminated unexpectedly").
    */
-  down(): Promise<void>;
+  down(how?: 'reset' | 'close'): Promise<void>;
   /** Listens again on the same port; new connections reach the target. */
   up(): Promise<void>;
   /** Stops the proxy for good (call in afterAll). */
@@ -147,9 +149,12 @@ export async function createTcpOutageProxy(targetUrl: string): Promise<TcpOutage
   const url = new URL(targetUrl);
   url.hostname = '127.0.0.1';
   url.port = String(port);
-  const stop = () =>
+  const stop = (how: 'reset' | 'close' = 'reset') =>
     new Promise<void>((resolve) => {
-      for (const s of sockets) s.resetAndDestroy();
+      for (const s of sockets) {
+        if (how === 'reset') s.resetAndDestroy();
+        else s.end(() => s.destroy());
+      }
       sockets.clear();
       if (!server.listening) return resolve();
       server.close(() => resolve());
@@ -157,11 +162,11 @@ export async function createTcpOutageProxy(targetUrl: string): Promise<TcpOutage
   return {
     url: url.toString(),
     port,
-    down: stop,
+    down: (how) => stop(how),
     up: async () => {
       if (!server.listening) await listen(port);
     },
-    close: stop,
+    close: () => stop('reset'),
   };
 }
 

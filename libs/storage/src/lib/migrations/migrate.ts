@@ -3,44 +3,20 @@ import path from 'node:path';
 import type { DiagnoseMigrationHistoryOutput } from '@prisma/schema-engine-wasm';
 import { MigrationError } from '../errors';
 import type { Backend, StorageTarget } from '../storage-target';
-import { readMigrationsFolder, resolvePrismaDir, type MigrationsFolder } from './migration-files';
-import {
-  deployMigrations,
-  readMigrationHistory,
-  type DeployOptions,
-  type DeployResult,
-  type MigrationHistory,
-} from './migration-runner';
+import { prismaFiles, readMigrationsFolder, type MigrationsFolder } from './migration-files';
+import { readMigrationHistory, type MigrationHistory } from './migration-runner';
+import type { MigrateCommandOptions } from './deploy';
 import { WasmSchemaEngine } from './schema-engine';
 
 /**
- * The migration commands, for the CLI (tools/prisma/migrate.mjs), openStorage and tests.
- * Applying uses the plain runner; `status` adds Prisma's own diagnosis; `diff` needs the engine.
+ * The migration commands of tools/prisma/migrate.mjs (and the tests). Applying uses the plain
+ * runner (deploy.ts, also what openStorage runs); `status` adds Prisma's own diagnosis and `diff`
+ * needs the schema engine, so this module is deliberately not exported from the package index:
+ * apps never load the wasm.
  */
 
-export interface PrismaFiles {
-  /** Absolute path of `prisma/<sqlite|pg>` in libs/storage (or wherever the app copied it). */
-  dir: string;
-  schemaPath: string;
-  migrationsDir: string;
-}
-
-/** Locates a backend's schema and migrations (see {@link resolvePrismaDir} for the search order). */
-export function prismaFiles(backend: Backend, prismaDir?: string): PrismaFiles {
-  const dir = resolvePrismaDir(backend, prismaDir);
-  return { dir, schemaPath: path.join(dir, 'schema.prisma'), migrationsDir: path.join(dir, 'migrations') };
-}
-
-export interface MigrateCommandOptions extends DeployOptions {
-  /** The folder holding `sqlite/` and `pg/` (default: found by {@link resolvePrismaDir}). */
-  prismaDir?: string;
-}
-
-/** Applies pending migrations (the plain runner; PostgreSQL: under the advisory lock). */
-export async function migrateDeploy(target: StorageTarget, options: MigrateCommandOptions = {}): Promise<DeployResult> {
-  const files = prismaFiles(target.backend, options.prismaDir);
-  return deployMigrations(target, readMigrationsFolder(files.migrationsDir), options);
-}
+export { prismaFiles, type PrismaFiles } from './migration-files';
+export { migrateDeploy, migrationHistory, type MigrateCommandOptions } from './deploy';
 
 /** Applies pending migrations with Prisma's engine itself (`prisma migrate deploy`), for cross-checks. */
 export async function migrateDeployWithEngine(target: StorageTarget, options: MigrateCommandOptions = {}): Promise<string[]> {
@@ -101,11 +77,10 @@ export interface DiffOptions {
 
 /** The SQL that brings the migrations folder's end state to schema.prisma; '' when they match. */
 export async function migrateDiff(backend: Backend, options: DiffOptions = {}): Promise<string> {
-  if (backend === 'postgresql' && !options.shadowUrl) {
-    throw new MigrationError('engine_error', 'a PostgreSQL diff needs a server for its shadow database (shadowUrl / --db)');
-  }
-  const target: StorageTarget =
-    backend === 'postgresql' ? { backend, url: options.shadowUrl! } : { backend, file: ':memory:' };
+  let target: StorageTarget;
+  if (backend === 'sqlite') target = { backend, file: ':memory:' };
+  else if (options.shadowUrl) target = { backend, url: options.shadowUrl };
+  else throw new MigrationError('engine_error', 'a PostgreSQL diff needs a server for its shadow database (shadowUrl / --db)');
   const engine = await openEngine(target, options.prismaDir);
   try {
     return options.fromEmpty ? await engine.diffFromEmpty() : await engine.diffFromMigrations();

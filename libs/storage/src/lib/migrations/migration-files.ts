@@ -77,3 +77,16 @@ export function resolvePrismaDir(backend: Backend, override?: string): string {
     `no ${sub}/migrations folder found; tried: ${candidates.join(', ')} (set TAPES_PRISMA_DIR to the folder holding sqlite/ and pg/)`,
   );
 }
+
+export interface PrismaFiles {
+  /** Absolute path of `prisma/<sqlite|pg>` in libs/storage (or wherever the app copied it). */
+  dir: string;
+  schemaPath: string;
+  migrationsDir: string;
+}
+
+/** Locates a backend's schema and migrations (see {@link resolvePrismaDir} for the search order). */
+export function prismaFiles(backend: Backend, prismaDir?: string): PrismaFiles {
+  const dir = resolvePrismaDir(backend, prismaDir);
+  return { dir, schemaPath: path.join(dir, 'schema.prisma'), migrationsDir: path.join(dir, 'migrations') };
+}

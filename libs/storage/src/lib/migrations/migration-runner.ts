@@ -208,10 +208,8 @@ async function deploySqlite(file: string, folder: MigrationsFolder, options: Dep
         const startedAt = sqliteTimestamp(new Date());
         db.exec(migration.sql);
         const violations = db.pragma('foreign_key_check') as { table: string; parent: string }[];
-        if (violations.length > 0) {
-          const v = violations[0]!;
-          throw new Error(`foreign key violations after the migration (${violations.length}, first: ${v.table} → ${v.parent})`);
-        }
+        const [v] = violations;
+        if (v) throw new Error(`foreign key violations after the migration (${violations.length}, first: ${v.table} → ${v.parent})`);
         db.prepare(
           `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
            VALUES (?, ?, ?, ?, NULL, NULL, ?, 1)`,
@@ -255,8 +253,8 @@ async function applyPending(
     );
   }
   const applied: string[] = [];
-  for (const name of history.unapplied) {
-    const migration = folder.migrations.find((m) => m.name === name)!;
+  for (const migration of folder.migrations.filter((m) => history.unapplied.includes(m.name))) {
+    const name = migration.name;
     try {
       if ((await apply(migration)) !== false) applied.push(name);
     } catch (cause) {
