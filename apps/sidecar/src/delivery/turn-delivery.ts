@@ -8,7 +8,7 @@ import { encodeIngestPayload } from './ingest-payload';
 import { IngestClient, type IngestPostResult } from './ingest-client';
 
 /** Why a captured turn was lost after capture; each is counted in `turns_dropped_total`. */
-export type DeliveryDropReason = 'capture_budget' | 'ingest_reject' | 'ingest_auth' | 'spool_full' | 'spool_error';
+export type DeliveryDropReason = 'capture_budget' | 'capture_error' | 'ingest_reject' | 'ingest_auth' | 'spool_full' | 'spool_error';
 
 /** What travels with a payload: enough to count and log it without parsing the payload. */
 interface TurnLabel {
@@ -67,8 +67,9 @@ export class TurnDelivery implements OnApplicationBootstrap, BeforeApplicationSh
    */
   submit(turn: CapturedTurn): void {
     this.metrics.turnsCaptured.inc({ provider: turn.provider });
-    const task = this.deliverCaptured(turn)
-      .catch((err: unknown) => this.logger.error({ err, requestId: turn.requestId }, 'turn delivery failed unexpectedly'))
+    const label: TurnLabel = { requestId: turn.requestId, provider: turn.provider };
+    const task = this.deliverCaptured(turn, label)
+      .catch((err: unknown) => this.drop(label, 'capture_error', `turn delivery failed unexpectedly: ${(err as Error).message}`, err))
       .finally(() => this.inFlight.delete(task));
     this.inFlight.add(task);
   }
@@ -102,9 +103,8 @@ export class TurnDelivery implements OnApplicationBootstrap, BeforeApplicationSh
     await this.client.close();
   }
 
-  private async deliverCaptured(turn: CapturedTurn): Promise<void> {
+  private async deliverCaptured(turn: CapturedTurn, label: TurnLabel): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const label: TurnLabel = { requestId: turn.requestId, provider: turn.provider };
     let reserved = turn.reservedBytes;
     try {
       const payload = encodeIngestPayload(turn);
@@ -115,7 +115,13 @@ export class TurnDelivery implements OnApplicationBootstrap, BeforeApplicationSh
       }
       if (payload.length < reserved) this.budget.release(reserved - payload.length);
       reserved = payload.length;
-      await this.deliverPayload(label, payload);
+      try {
+        await this.deliverPayload(label, payload);
+      } catch (err) {
+        // A bug on the delivery path must not cost the turn: it is kept on disk instead.
+        this.logger.error({ err, requestId: label.requestId }, 'turn delivery failed unexpectedly; spooling it');
+        await this.park(label, payload, `delivery failed: ${(err as Error).message}`);
+      }
     } finally {
       this.budget.release(reserved);
     }
@@ -188,9 +194,9 @@ export class TurnDelivery implements OnApplicationBootstrap, BeforeApplicationSh
     return result;
   }
 
-  private drop(label: TurnLabel, reason: DeliveryDropReason, detail: string): void {
+  private drop(label: TurnLabel, reason: DeliveryDropReason, detail: string, err?: unknown): void {
     this.metrics.turnsDropped.inc({ provider: label.provider, reason });
-    this.logger.error({ requestId: label.requestId, provider: label.provider, reason, detail }, 'turn dropped');
+    this.logger.error({ requestId: label.requestId, provider: label.provider, reason, detail, ...(err ? { err } : {}) }, 'turn dropped');
   }
 }
 

@@ -113,6 +113,11 @@ describe('Exchange', () => {
     if (!('agentName' in want)) expect(turn.agentName).toBeUndefined();
   });
 
+  it('generates a request id when x-request-id is too long to be ingest\'s idempotency key', () => {
+    const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script({ requestHeaders: { 'x-request-id': 'r'.repeat(257) } }))));
+    expect(turn.requestId).toBe('generated-id');
+  });
+
   it('generates one request id for an exchange without x-request-id', () => {
     let n = 0;
     const turn = capturedTurn(feed(new Exchange(options({ newRequestId: () => `gen-${++n}` })), envoySequence(script({ requestHeaders: {} }))));

@@ -131,7 +131,7 @@ export class Exchange {
     if (this.requestId !== undefined) return undefined; // Envoy sends them once; ignore a repeat
     const headers = headerRecord(message?.headers);
     this.startedAt = this.now();
-    this.requestId = firstHeader(headers, 'x-request-id')?.trim() || (this.options.newRequestId ?? randomUUID)();
+    this.requestId = usableRequestId(firstHeader(headers, 'x-request-id')) ?? (this.options.newRequestId ?? randomUUID)();
     this.requestHeaders = headers;
     const eligibility = classifyRequest(headers, this.options.reducers);
     if (!eligibility.eligible) return this.notRecorded(eligibility.reason, eligibility.provider);
@@ -238,6 +238,15 @@ export class Exchange {
     }
     return end;
   }
+}
+
+/** Ingest keys turns by request id and refuses ids longer than this. */
+const MAX_REQUEST_ID_LENGTH = 256;
+
+/** Envoy's `x-request-id` when it can serve as the idempotency key; otherwise one is generated. */
+function usableRequestId(header: string | undefined): string | undefined {
+  const id = header?.trim();
+  return id && id.length <= MAX_REQUEST_ID_LENGTH ? id : undefined;
 }
 
 /** The envelope's fixed fields (provider, path, ids, status, timestamps, field names). */
