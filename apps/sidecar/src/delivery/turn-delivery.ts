@@ -84,11 +84,6 @@ export class TurnDelivery implements OnApplicationBootstrap, BeforeApplicationSh
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Whether the drainer is backing off (ingest unavailable as far as the spool knows). */
-  get ingestBackingOff(): boolean {
-    return this.drainer.backingOff;
-  }
-
   /**
    * Shutdown, after the gRPC server has closed every stream (so every turn has been submitted):
    * retries in progress stop and their turns go to the spool; the drainer stops.

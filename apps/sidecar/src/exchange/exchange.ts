@@ -78,11 +78,6 @@ export class Exchange {
     return this.requestId;
   }
 
-  /** Bytes of the shared budget this exchange holds right now. */
-  get reservedBytes(): number {
-    return this.reserved;
-  }
-
   onMessage(message: ProcessingRequest): ExchangeEnd | undefined {
     if (this.ended) return undefined;
     switch (message.request) {
