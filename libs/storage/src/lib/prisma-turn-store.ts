@@ -24,6 +24,7 @@ import {
   type TurnStore,
 } from './turn-store';
 import { type TurnLimits, type ValidatedTurn, validateTurn } from './validate-turn';
+import { writeTurnInOneStatement } from './pg-single-statement-write';
 
 /**
  * Both generated clients have the same models; the repository is written against the SQLite one's
@@ -76,6 +77,8 @@ const NODE_COLUMNS = ['hash', 'parent_hash', 'type', 'role', 'content', 'model',
 
 /** Nodes per multi-row INSERT: 12 parameters each, far below either database's parameter cap. */
 const INSERT_CHUNK = 500;
+/** Longest turn stored in one PostgreSQL statement (12 parameters per node, of 65,535). */
+const SINGLE_STATEMENT_MAX_NODES = 4_000;
 /** Ancestors fetched per recursive query; the walk continues from the last one (no total cap). */
 const ANCESTRY_BATCH = 2_000;
 
@@ -97,6 +100,8 @@ export class PrismaTurnStore implements TurnStore {
 
   async storeTurn(turn: TurnRecord): Promise<StoreResult> {
     const valid = validateTurn(turn, this.options.limits);
+    // One statement carries 12 bind parameters per node; very long turns take the chunked path.
+    if (this.backend === 'postgresql' && turn.nodes.length <= SINGLE_STATEMENT_MAX_NODES) return this.storeTurnInOneStatement(valid);
     return this.run(async () => {
       const first = turn.nodes[0];
       const { existing, parentFound } = await this.preflight(turn.requestId, first?.parent_hash ?? null);
@@ -114,6 +119,25 @@ export class PrismaTurnStore implements TurnStore {
         if (isForeignKeyViolation(error) && first?.parent_hash) throw missingParent(first.parent_hash);
         throw error;
       }
+    });
+  }
+
+  /** PostgreSQL: the whole store as one statement (see pg-single-statement-write.ts). */
+  private storeTurnInOneStatement(valid: ValidatedTurn): Promise<StoreResult> {
+    const { turn } = valid;
+    return this.run(async () => {
+      try {
+        const outcome = await writeTurnInOneStatement(this.db, valid, this.options.clock);
+        if (outcome.status === 'missing_parent') throw missingParent(turn.nodes[0]?.parent_hash ?? '');
+        if (outcome.status !== 'lost_race') return outcome;
+      } catch (error) {
+        // The parent existed when checked and nodes are never deleted: a database changed under us.
+        if (isForeignKeyViolation(error) && turn.nodes[0]?.parent_hash) throw missingParent(turn.nodes[0].parent_hash);
+        if (!isUniqueViolation(error, 'request_id')) throw error;
+      }
+      const original = await this.findStored(turn.requestId);
+      if (!original) throw new Error(`turn ${turn.requestId} lost a request_id race but is not stored`);
+      return original;
     });
   }
 

@@ -1,0 +1,140 @@
+import { formatMicros, uuidv7, type Micros } from './micro-clock';
+import type { StoreResult } from './turn-store';
+import type { ValidatedTurn } from './validate-turn';
+
+interface Queryable {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+}
+
+/** What one statement decided; the caller turns `missing_parent` into the typed error. */
+export type SingleStatementOutcome = StoreResult | { status: 'missing_parent' } | { status: 'lost_race' };
+
+interface OutcomeRow {
+  ok: boolean;
+  parent_ok: boolean;
+  turn_id: string | null;
+  new_nodes: number | bigint;
+  dup_id: string | null;
+  dup_head: string | null;
+  dup_nodes: number | bigint | null;
+  dup_new_nodes: number | bigint | null;
+}
+
+const NODE_COLUMNS = ['hash', 'parent_hash', 'type', 'role', 'content', 'model', 'provider', 'agent_name', 'stop_reason', 'usage', 'project', 'created_at'];
+const NODE_TYPES = ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'timestamptz'];
+
+/**
+ * Stores a turn on PostgreSQL in ONE statement (one round trip, atomic by itself): the duplicate
+ * and parent checks, the nodes, and the turn row, as data-modifying CTEs. It exists because the
+ * same work as an interactive transaction costs ~5 round trips plus Prisma's per-statement
+ * overhead, which capped ingest well below its target (tools/bench/ingest.bench.ts).
+ *
+ * Nodes are upserted with `ON CONFLICT (hash) DO UPDATE … WHERE` the stored row lacks usage or a
+ * stop reason this turn has: unlike a separate UPDATE (which would not see a row a concurrent
+ * writer committed after this statement's snapshot), ON CONFLICT locks and reads the latest
+ * committed version, so turn N's usage is never lost when turn N+1 replayed its response first
+ * (ref §9.3). Untouched replayed nodes are only locked, not rewritten. `xmax = 0` tells a freshly
+ * inserted row from an updated one.
+ */
+export async function writeTurnInOneStatement(db: Queryable, valid: ValidatedTurn, clock: () => Micros): Promise<SingleStatementOutcome> {
+  const { turn } = valid;
+  const params: unknown[] = [turn.requestId, turn.nodes[0]?.parent_hash ?? null];
+  const p = (value: unknown, type: string) => {
+    params.push(value);
+    return `$${params.length}::${type}`;
+  };
+
+  const rows = turn.nodes.map((node, i) => {
+    const b = node.bucket;
+    const values = [
+      node.hash,
+      node.parent_hash,
+      b.type,
+      b.role,
+      valid.contentJson[i],
+      b.model,
+      b.provider,
+      b.agent_name || null,
+      node.stop_reason || null,
+      node.usage ? JSON.stringify(node.usage) : null,
+      node.project || null,
+      // Increasing per node: a turn's nodes sort root first even within one statement.
+      formatMicros(clock()),
+    ];
+    return `(${values.map((v, k) => p(v, NODE_TYPES[k] as string)).join(', ')})`;
+  });
+
+  const id = uuidv7();
+  const headHash = turn.nodes.at(-1)?.hash ?? null;
+  const turnValues = [
+    p(id, 'text'),
+    '$1::text',
+    p(turn.provider, 'text'),
+    p(turn.api ?? null, 'text'),
+    p(turn.agentName ?? null, 'text'),
+    p(turn.captureSite, 'text'),
+    p(turn.method ?? null, 'text'),
+    p(turn.path ?? null, 'text'),
+    p(turn.status ?? null, 'int4'),
+    p(valid.requestHeadersJson, 'text'),
+    p(bytesOrNull(turn.requestBody), 'bytea'),
+    p(valid.responseHeadersJson, 'text'),
+    p(bytesOrNull(turn.responseBody), 'bytea'),
+    p(turn.responseContentType ?? null, 'text'),
+    p(turn.responseContentEncoding ?? null, 'text'),
+    p(headHash, 'text'),
+    p(turn.nodes.length, 'int4'),
+    '(SELECT count(*) FROM ins WHERE inserted)::int4',
+    p(turn.outcome, 'text'),
+    p(valid.diagnosticsJson, 'text'),
+    p(turn.startedAt ?? null, 'timestamptz'),
+    p(turn.firstByteAt ?? null, 'timestamptz'),
+    p(turn.endedAt ?? null, 'timestamptz'),
+    p(formatMicros(clock()), 'timestamptz'),
+  ];
+
+  const nodesCte =
+    rows.length === 0
+      ? `ins AS (SELECT NULL::text AS hash, false AS inserted WHERE false)`
+      : `v (${NODE_COLUMNS.join(', ')}) AS (VALUES ${rows.join(', ')}),
+  ins AS (
+    INSERT INTO nodes (${NODE_COLUMNS.join(', ')})
+    SELECT * FROM v WHERE (SELECT ok FROM go)
+    ON CONFLICT (hash) DO UPDATE
+       SET usage = COALESCE(nodes.usage, EXCLUDED.usage), stop_reason = COALESCE(nodes.stop_reason, EXCLUDED.stop_reason)
+     WHERE (nodes.usage IS NULL AND EXCLUDED.usage IS NOT NULL) OR (nodes.stop_reason IS NULL AND EXCLUDED.stop_reason IS NOT NULL)
+    RETURNING hash, (xmax = 0) AS inserted)`;
+
+  const sql = `
+WITH dup AS (SELECT id, head_hash, node_count, new_node_count FROM turns WHERE request_id = $1::text),
+  chk AS (SELECT ($2::text IS NULL OR EXISTS (SELECT 1 FROM nodes WHERE hash = $2::text)) AS parent_ok),
+  go AS (SELECT (NOT EXISTS (SELECT 1 FROM dup)) AND (SELECT parent_ok FROM chk) AS ok),
+  ${nodesCte},
+  t AS (
+    INSERT INTO turns (id, request_id, provider, api, agent_name, capture_site, method, path, status, request_headers, request_body,
+                       response_headers, response_body, response_content_type, response_content_encoding, head_hash, node_count,
+                       new_node_count, outcome, diagnostics, started_at, first_byte_at, ended_at, created_at)
+    SELECT ${turnValues.join(', ')} WHERE (SELECT ok FROM go)
+    ON CONFLICT (request_id) DO NOTHING
+    RETURNING id)
+SELECT (SELECT ok FROM go) AS ok, (SELECT parent_ok FROM chk) AS parent_ok, (SELECT id FROM t) AS turn_id,
+       (SELECT count(*) FROM ins WHERE inserted) AS new_nodes,
+       d.id AS dup_id, d.head_hash AS dup_head, d.node_count AS dup_nodes, d.new_node_count AS dup_new_nodes
+  FROM (SELECT 1) one LEFT JOIN dup d ON true`;
+
+  const [row] = await db.$queryRawUnsafe<OutcomeRow[]>(sql, ...params);
+  if (!row) throw new Error('the store statement returned no row'); // unreachable: SELECT … FROM (SELECT 1)
+  if (row.dup_id !== null) {
+    return { status: 'duplicate', turnId: row.dup_id, headHash: row.dup_head, nodeCount: Number(row.dup_nodes), newNodeCount: Number(row.dup_new_nodes) };
+  }
+  if (!row.parent_ok) return { status: 'missing_parent' };
+  // Another writer inserted the same request id between our snapshot and our insert.
+  if (row.turn_id === null) return { status: 'lost_race' };
+  return { status: 'stored', turnId: row.turn_id, headHash, nodeCount: turn.nodes.length, newNodeCount: Number(row.new_nodes) };
+}
+
+function bytesOrNull(bytes: Uint8Array | undefined): Uint8Array<ArrayBuffer> | null {
+  if (bytes === undefined) return null;
+  // Prisma wants a Uint8Array over a plain ArrayBuffer; a Buffer from the pool is a view on a slab.
+  return new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+}
