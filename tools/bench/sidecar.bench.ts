@@ -145,8 +145,15 @@ async function waitFor(url: string, child: ChildProcess, output: () => string): 
   }
 }
 
+/** Every process this bench started: killed when it exits, however it exits (even on EPIPE). */
+const spawned = new Set<ChildProcess>();
+process.on('exit', () => spawned.forEach((child) => child.exitCode === null && child.kill('SIGTERM')));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => process.exit(130));
+
 function spawnNode(argv: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  spawned.add(child);
+  child.once('exit', () => spawned.delete(child));
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
