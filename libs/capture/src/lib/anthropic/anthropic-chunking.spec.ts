@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ChatResponse } from '@tapes/llm';
+import { CR, LF, byteByByte, reduceChunks, replaceLineFeeds, splitAt } from '../../../test/support/byte-splits';
 import { isComplete } from '@tapes/llm';
 import { listFixtureDir, readFixture } from '@tapes/testing';
 import { AnthropicMessagesReducer } from './anthropic-reducer';
@@ -11,45 +11,12 @@ import { AnthropicMessagesReducer } from './anthropic-reducer';
  */
 const reducer = new AnthropicMessagesReducer();
 const CONTENT_TYPE = 'text/event-stream';
-const LF = 0x0a;
-const CR = 0x0d;
 
 const sseFixtures = ['anthropic', 'anthropic/canonical_equivalence', 'anthropic_extra'].flatMap((dir) =>
   listFixtureDir(dir)
     .filter((name) => name.endsWith('.sse'))
     .map((name) => `${dir}/${name}`),
 );
-
-function reduceChunks(chunks: Iterable<Uint8Array>): ChatResponse {
-  const reduction = reducer.start({ contentType: CONTENT_TYPE });
-  for (const chunk of chunks) reduction.push(chunk);
-  return reduction.finish();
-}
-
-/** `bytes` split at the given offsets (sorted, deduplicated, possibly inside a UTF-8 sequence). */
-function splitAt(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
-  const cuts = [...new Set(offsets)].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    chunks.push(bytes.subarray(from, cut));
-    from = cut;
-  }
-  return chunks;
-}
-
-function replaceLineFeeds(bytes: Uint8Array, ending: number[]): Uint8Array {
-  const out: number[] = [];
-  for (const byte of bytes) {
-    if (byte === LF) out.push(...ending);
-    else out.push(byte);
-  }
-  return Uint8Array.from(out);
-}
-
-function* byteByByte(bytes: Uint8Array): Generator<Uint8Array> {
-  for (let i = 0; i < bytes.length; i++) yield bytes.subarray(i, i + 1);
-}
 
 it('finds the SSE fixtures it promises to cover', () => {
   expect(sseFixtures).toEqual(
@@ -64,7 +31,7 @@ it('finds the SSE fixtures it promises to cover', () => {
 
 describe.each(sseFixtures)('%s', (file) => {
   const bytes = new Uint8Array(readFixture(file));
-  const whole = reduceChunks([bytes]);
+  const whole = reduceChunks(reducer, CONTENT_TYPE, [bytes]);
   // Offsets inside multi-byte characters are rare among random ones, so they are drawn on purpose.
   const insideUtf8 = [...bytes.keys()].filter((i) => (bytes[i]! & 0xc0) === 0x80);
   const offset = insideUtf8.length > 0 ? fc.oneof(fc.integer({ min: 0, max: bytes.length }), fc.constantFrom(...insideUtf8)) : fc.integer({ min: 0, max: bytes.length });
@@ -72,14 +39,14 @@ describe.each(sseFixtures)('%s', (file) => {
   it('reduces alike when split at arbitrary points, including inside UTF-8 sequences', () => {
     fc.assert(
       fc.property(fc.array(offset, { maxLength: 40 }), (offsets) => {
-        expect(reduceChunks(splitAt(bytes, offsets))).toEqual(whole);
+        expect(reduceChunks(reducer, CONTENT_TYPE, splitAt(bytes, offsets))).toEqual(whole);
       }),
       { numRuns: 150 },
     );
   });
 
   it('reduces alike when fed byte by byte', () => {
-    expect(reduceChunks(byteByByte(bytes))).toEqual(whole);
+    expect(reduceChunks(reducer, CONTENT_TYPE, byteByByte(bytes))).toEqual(whole);
   });
 
   it.each([
@@ -89,7 +56,7 @@ describe.each(sseFixtures)('%s', (file) => {
     const converted = replaceLineFeeds(bytes, ending);
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: converted.length }), { maxLength: 20 }), (offsets) => {
-        expect(reduceChunks(splitAt(converted, offsets))).toEqual(whole);
+        expect(reduceChunks(reducer, CONTENT_TYPE, splitAt(converted, offsets))).toEqual(whole);
       }),
       { numRuns: 60 },
     );
@@ -100,7 +67,7 @@ describe.each(sseFixtures)('%s', (file) => {
     const marker = text.lastIndexOf('{"type":"message_stop"}');
     const completeFrom = isComplete(whole) && marker >= 0 ? marker + '{"type":"message_stop"}'.length : Infinity;
     for (let cut = 0; cut <= bytes.length; cut++) {
-      const response = reduceChunks([bytes.subarray(0, cut)]);
+      const response = reduceChunks(reducer, CONTENT_TYPE, [bytes.subarray(0, cut)]);
       if (cut >= completeFrom) expect(isComplete(response)).toBe(true);
       else expect(response.diagnostics.length).toBeGreaterThan(0);
     }
@@ -119,7 +86,7 @@ describe('any streamed text', () => {
           `event: message_stop\ndata: {"type":"message_stop"}\n\n`,
         ];
         const body = new TextEncoder().encode(frames.join(''));
-        const response = reduceChunks(
+        const response = reduceChunks(reducer, CONTENT_TYPE, 
           splitAt(
             body,
             rawOffsets.map((n) => n % (body.length + 1)),

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ChatResponse } from '@tapes/llm';
+import { byteByByte, contentEnd, reduceChunks, reduceSplitText, splitAt, splitText, withCrlf } from '../../../test/support/byte-splits';
 import { isComplete } from '@tapes/llm';
 import { listFixtureDir, readFixture } from '@tapes/testing';
 import { OpenAIChatReducer } from './openai-chat-reducer';
@@ -10,52 +10,12 @@ import { OpenAIChatReducer } from './openai-chat-reducer';
  * cut anywhere reduces to a partial result with diagnostics, never an exception.
  */
 const reducer = new OpenAIChatReducer();
-const LF = 0x0a;
-const CR = 0x0d;
 
 const fixtures = listFixtureDir('openai_chat')
   .filter((name) => name.endsWith('.sse') || name.endsWith('.json'))
   .map((name) => `openai_chat/${name}`);
 
 const contentTypeOf = (file: string): string => (file.endsWith('.sse') ? 'text/event-stream' : 'application/json');
-
-function reduceChunks(file: string, chunks: Iterable<Uint8Array>): ChatResponse {
-  const reduction = reducer.start({ contentType: contentTypeOf(file) });
-  for (const chunk of chunks) reduction.push(chunk);
-  return reduction.finish();
-}
-
-/** `bytes` split at the given offsets (any order, duplicates allowed, possibly inside a UTF-8 sequence). */
-function splitAt(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
-  const cuts = [...new Set(offsets)].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    chunks.push(bytes.subarray(from, cut));
-    from = cut;
-  }
-  return chunks;
-}
-
-function* byteByByte(bytes: Uint8Array): Generator<Uint8Array> {
-  for (let i = 0; i < bytes.length; i++) yield bytes.subarray(i, i + 1);
-}
-
-function withCrlf(bytes: Uint8Array): Uint8Array {
-  const out: number[] = [];
-  for (const byte of bytes) {
-    if (byte === LF) out.push(CR, LF);
-    else out.push(byte);
-  }
-  return Uint8Array.from(out);
-}
-
-/** Offset just past the last byte that is not whitespace: cutting earlier removes content. */
-function contentEnd(bytes: Uint8Array): number {
-  let end = bytes.length;
-  while (end > 0 && [LF, CR, 0x20, 0x09].includes(bytes[end - 1]!)) end--;
-  return end;
-}
 
 it('finds every fixture it promises to cover', () => {
   expect(fixtures).toEqual(expect.arrayContaining(['openai_chat/text_stream.sse', 'openai_chat/tool_call_oneshot.json', 'openai_chat/truncated_stream.sse']));
@@ -64,26 +24,26 @@ it('finds every fixture it promises to cover', () => {
 
 describe.each(fixtures)('%s', (file) => {
   const bytes = new Uint8Array(readFixture(file));
-  const whole = reduceChunks(file, [bytes]);
+  const whole = reduceChunks(reducer, contentTypeOf(file), [bytes]);
 
   it('reduces alike when split at arbitrary points', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 40 }), (offsets) => {
-        expect(reduceChunks(file, splitAt(bytes, offsets))).toEqual(whole);
+        expect(reduceChunks(reducer, contentTypeOf(file), splitAt(bytes, offsets))).toEqual(whole);
       }),
       { numRuns: 100 },
     );
   });
 
   it('reduces alike when fed byte by byte', () => {
-    expect(reduceChunks(file, byteByByte(bytes))).toEqual(whole);
+    expect(reduceChunks(reducer, contentTypeOf(file), byteByByte(bytes))).toEqual(whole);
   });
 
   it('reduces alike with CRLF line endings, however split', () => {
     const crlf = withCrlf(bytes);
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: crlf.length }), { maxLength: 20 }), (offsets) => {
-        expect(reduceChunks(file, splitAt(crlf, offsets))).toEqual(whole);
+        expect(reduceChunks(reducer, contentTypeOf(file), splitAt(crlf, offsets))).toEqual(whole);
       }),
       { numRuns: 50 },
     );
@@ -92,45 +52,24 @@ describe.each(fixtures)('%s', (file) => {
   it('reduces a body cut at any byte to a result with diagnostics, never an exception', () => {
     const end = contentEnd(bytes);
     for (let cut = 0; cut < end; cut++) {
-      const response = reduceChunks(file, [bytes.subarray(0, cut)]);
+      const response = reduceChunks(reducer, contentTypeOf(file), [bytes.subarray(0, cut)]);
       expect(response.diagnostics.length).toBeGreaterThan(0);
       expect(isComplete(response)).toBe(false);
     }
     // Only trailing whitespace is left to cut: the reduction is the whole one.
-    expect(reduceChunks(file, [bytes.subarray(0, end)])).toEqual(whole);
+    expect(reduceChunks(reducer, contentTypeOf(file), [bytes.subarray(0, end)])).toEqual(whole);
   });
 });
 
 const chunkEvent = (delta: object, finish: string | null = null): string =>
   `data: ${JSON.stringify({ id: 'chatcmpl-P', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 
-function reduceSplit(body: string, rawOffsets: number[]): ChatResponse {
-  const bytes = new TextEncoder().encode(body);
-  const reduction = reducer.start({ contentType: 'text/event-stream' });
-  const offsets = rawOffsets.map((n) => n % (bytes.length + 1));
-  for (const chunk of splitAt(bytes, offsets)) reduction.push(chunk);
-  return reduction.finish();
-}
-
-/** `text` cut into fragments at the given code-point offsets (taken modulo its length). */
-function splitText(text: string, cuts: number[]): string[] {
-  const points = Array.from(text);
-  const offsets = [...new Set(cuts.map((n) => n % (points.length + 1)))].sort((a, b) => a - b);
-  const fragments: string[] = [];
-  let from = 0;
-  for (const cut of [...offsets, points.length]) {
-    fragments.push(points.slice(from, cut).join(''));
-    from = cut;
-  }
-  return fragments;
-}
-
 describe('any streamed turn', () => {
   it('reduces to the text it was split into, whatever the split', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ unit: 'grapheme' }), { minLength: 1, maxLength: 12 }), fc.array(fc.nat(), { maxLength: 10 }), (pieces, offsets) => {
         const body = [chunkEvent({ role: 'assistant', content: '' }), ...pieces.map((p) => chunkEvent({ content: p })), chunkEvent({}, 'stop'), 'data: [DONE]\n\n'].join('');
-        const response = reduceSplit(body, offsets);
+        const response = reduceSplitText(reducer, 'text/event-stream', body, offsets);
         expect(response.message.content).toEqual([{ type: 'text', text: pieces.join('') }]);
         expect(isComplete(response)).toBe(true);
       }),
@@ -150,7 +89,7 @@ describe('any streamed turn', () => {
           chunkEvent({}, 'tool_calls'),
           'data: [DONE]\n\n',
         ].join('');
-        const response = reduceSplit(body, offsets);
+        const response = reduceSplitText(reducer, 'text/event-stream', body, offsets);
         const expected = JSON.parse(args) as Record<string, unknown>;
         expect(response.message.content).toEqual([{ type: 'tool_use', tool_use_id: 'call_P', tool_name: 'f', tool_input: expected }]);
         expect(isComplete(response)).toBe(true);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ChatResponse } from '@tapes/llm';
+import { byteByByte, contentEnd, reduceChunks, reduceSplitText, splitAt, splitText, withCrlf } from '../../../test/support/byte-splits';
 import { isComplete } from '@tapes/llm';
 import { listFixtureDir, readFixture } from '@tapes/testing';
 import { OpenAIResponsesReducer } from './openai-responses-reducer';
@@ -11,8 +11,6 @@ import { OpenAIResponsesReducer } from './openai-responses-reducer';
  * exception.
  */
 const reducer = new OpenAIResponsesReducer();
-const LF = 0x0a;
-const CR = 0x0d;
 
 /** The recorded fixtures of the shared corpus, beside the ones in this repository's fixtures/. */
 const SHARED = ['openai_responses/stream.sse', 'openai_responses/oneshot.json', 'openai_responses/chatgpt_stream.sse'];
@@ -29,44 +27,6 @@ function contentTypeOf(file: string): string {
   return file.endsWith('.sse') ? 'text/event-stream' : 'application/json';
 }
 
-function reduceChunks(file: string, chunks: Iterable<Uint8Array>): ChatResponse {
-  const reduction = reducer.start({ contentType: contentTypeOf(file) });
-  for (const chunk of chunks) reduction.push(chunk);
-  return reduction.finish();
-}
-
-/** `bytes` split at the given offsets (any order, duplicates allowed, possibly inside a UTF-8 sequence). */
-function splitAt(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
-  const cuts = [...new Set(offsets)].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    chunks.push(bytes.subarray(from, cut));
-    from = cut;
-  }
-  return chunks;
-}
-
-function* byteByByte(bytes: Uint8Array): Generator<Uint8Array> {
-  for (let i = 0; i < bytes.length; i++) yield bytes.subarray(i, i + 1);
-}
-
-function withCrlf(bytes: Uint8Array): Uint8Array {
-  const out: number[] = [];
-  for (const byte of bytes) {
-    if (byte === LF) out.push(CR, LF);
-    else out.push(byte);
-  }
-  return Uint8Array.from(out);
-}
-
-/** Offset just past the last byte that is not whitespace: cutting earlier removes content. */
-function contentEnd(bytes: Uint8Array): number {
-  let end = bytes.length;
-  while (end > 0 && [LF, CR, 0x20, 0x09].includes(bytes[end - 1]!)) end--;
-  return end;
-}
-
 it('finds every fixture it promises to cover', () => {
   expect(fixtures).toEqual(expect.arrayContaining([...SHARED, 'openai_responses/function_call_stream.sse', 'openai_responses/truncated_stream.sse']));
   expect(fixtures.length).toBeGreaterThanOrEqual(13);
@@ -74,26 +34,26 @@ it('finds every fixture it promises to cover', () => {
 
 describe.each(fixtures)('%s', (file) => {
   const bytes = new Uint8Array(readFixture(file));
-  const whole = reduceChunks(file, [bytes]);
+  const whole = reduceChunks(reducer, contentTypeOf(file), [bytes]);
 
   it('reduces alike when split at arbitrary points', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 40 }), (offsets) => {
-        expect(reduceChunks(file, splitAt(bytes, offsets))).toEqual(whole);
+        expect(reduceChunks(reducer, contentTypeOf(file), splitAt(bytes, offsets))).toEqual(whole);
       }),
       { numRuns: 100 },
     );
   });
 
   it('reduces alike when fed byte by byte', () => {
-    expect(reduceChunks(file, byteByByte(bytes))).toEqual(whole);
+    expect(reduceChunks(reducer, contentTypeOf(file), byteByByte(bytes))).toEqual(whole);
   });
 
   it('reduces alike with CRLF line endings, however split', () => {
     const crlf = withCrlf(bytes);
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: crlf.length }), { maxLength: 20 }), (offsets) => {
-        expect(reduceChunks(file, splitAt(crlf, offsets))).toEqual(whole);
+        expect(reduceChunks(reducer, contentTypeOf(file), splitAt(crlf, offsets))).toEqual(whole);
       }),
       { numRuns: 50 },
     );
@@ -102,37 +62,16 @@ describe.each(fixtures)('%s', (file) => {
   it('reduces a body cut at any byte to a result with diagnostics, never an exception', () => {
     const end = contentEnd(bytes);
     for (let cut = 0; cut < end; cut++) {
-      const response = reduceChunks(file, [bytes.subarray(0, cut)]);
+      const response = reduceChunks(reducer, contentTypeOf(file), [bytes.subarray(0, cut)]);
       expect(response.diagnostics.length).toBeGreaterThan(0);
       expect(isComplete(response)).toBe(false);
     }
     // Only trailing whitespace is left to cut: the reduction is the whole one.
-    expect(reduceChunks(file, [bytes.subarray(0, end)])).toEqual(whole);
+    expect(reduceChunks(reducer, contentTypeOf(file), [bytes.subarray(0, end)])).toEqual(whole);
   });
 });
 
 const event = (type: string, fields: object): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
-
-function reduceSplit(body: string, rawOffsets: number[]): ChatResponse {
-  const bytes = new TextEncoder().encode(body);
-  const reduction = reducer.start({ contentType: 'text/event-stream' });
-  const offsets = rawOffsets.map((n) => n % (bytes.length + 1));
-  for (const chunk of splitAt(bytes, offsets)) reduction.push(chunk);
-  return reduction.finish();
-}
-
-/** `text` cut into fragments at the given code-point offsets (taken modulo its length). */
-function splitText(text: string, cuts: number[]): string[] {
-  const points = Array.from(text);
-  const offsets = [...new Set(cuts.map((n) => n % (points.length + 1)))].sort((a, b) => a - b);
-  const fragments: string[] = [];
-  let from = 0;
-  for (const cut of [...offsets, points.length]) {
-    fragments.push(points.slice(from, cut).join(''));
-    from = cut;
-  }
-  return fragments;
-}
 
 describe('any streamed turn cut before its terminal event', () => {
   const created = event('response.created', { response: { id: 'resp_P', model: 'm', status: 'in_progress', output: [] } });
@@ -146,7 +85,7 @@ describe('any streamed turn cut before its terminal event', () => {
           event('response.content_part.added', { output_index: 0, item_id: 'msg_P', content_index: 0, part: { type: 'output_text', text: '', annotations: [] } }),
           ...pieces.map((delta) => event('response.output_text.delta', { output_index: 0, item_id: 'msg_P', content_index: 0, delta })),
         ].join('');
-        const response = reduceSplit(body, offsets);
+        const response = reduceSplitText(reducer, 'text/event-stream', body, offsets);
         expect(response.message.content).toEqual([{ type: 'text', text: pieces.join('') }]);
         expect(response.diagnostics.map((d) => d.code)).toEqual(['incomplete']);
       }),
@@ -164,7 +103,7 @@ describe('any streamed turn cut before its terminal event', () => {
           event('response.output_item.added', { output_index: 0, item: { id: 'fc_P', type: 'function_call', call_id: 'call_P', name: 'f', arguments: '' } }),
           ...splitText(args, fragmentCuts).map((delta) => event('response.function_call_arguments.delta', { output_index: 0, item_id: 'fc_P', delta })),
         ].join('');
-        const response = reduceSplit(body, offsets);
+        const response = reduceSplitText(reducer, 'text/event-stream', body, offsets);
         expect(response.message.content).toEqual([{ type: 'tool_use', tool_use_id: 'call_P', tool_name: 'f', tool_input: JSON.parse(args) }]);
         expect(response.diagnostics.map((d) => d.code)).toEqual(['incomplete']);
       }),
