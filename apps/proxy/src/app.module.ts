@@ -39,8 +39,6 @@ export class AppModule {
         HealthModule,
         CapturedModule,
         InternalRoutesModule,
-        // Registered last: its catch-all route must not shadow anything (Fastify also ranks
-        // static and parametric routes above wildcards).
         ForwardingModule,
         RouterModule.register([
           { path: INTERNAL_PREFIX, module: MetricsModule },

@@ -1,21 +1,20 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { RequestListener } from 'node:http';
 import { Logger } from 'nestjs-pino';
-import { AppModule, type ProxyAppOptions } from './app.module';
-import { passRequestBodiesThrough } from './forwarding/passthrough-body';
+import { AppModule, INTERNAL_PREFIX, type ProxyAppOptions } from './app.module';
+import { ForwardingService } from './forwarding/forwarding.service';
+import { createProxyServer, type ExchangeHandler } from './forwarding/proxy-server';
 
 /** Builds the proxy app, initialised but not listening: shared by main.ts, the tests and the benchmark. */
 export async function createProxyApp(options: ProxyAppOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
-    // Node's default 5-minute request timeout would cut a slow upload; the idle timeouts of the
-    // upstream leg are the proxy's only timers.
-    requestTimeout: 0,
-    // The wildcard route carries whole upstream paths; find-my-way would 414 long ones.
-    routerOptions: { maxParamLength: 64 * 1024 },
-  });
-  passRequestBodiesThrough(adapter.getInstance());
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, { bodyParser: false, bufferLogs: true, abortOnError: false });
+  // Set once the app is initialised; the server does not listen before that.
+  const exchanges: { handler?: ExchangeHandler } = {};
+  const adapter = new FastifyAdapter({ serverFactory: (fastifyHandler: RequestListener) => createProxyServer(fastifyHandler, INTERNAL_PREFIX, () => exchanges.handler) });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   await app.init();
+  const forwarding = app.get(ForwardingService);
+  exchanges.handler = { forward: (req, res) => void forwarding.forward(req, res) };
   return app;
 }

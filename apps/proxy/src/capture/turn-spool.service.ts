@@ -3,6 +3,7 @@ import { DiskSpool, SpoolDrainer, type DeliveryVerdict, type SpoolItem } from '@
 import { InvalidTurnError, StorageUnavailableError, type TurnStore } from '@tapes/storage';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
 import { TURN_STORE } from '../storage/storage.tokens';
+import { StorageWorkerExitError } from '../storage/worker-turn-store';
 import { decodeSpooledTurn, encodeSpooledTurn, SpooledTurnError } from './spooled-turn';
 import type { CapturedTurn } from './turn-record';
 
@@ -101,7 +102,8 @@ export class TurnSpool {
       this.unexpectedFailures.delete(item.id);
       return 'delivered';
     } catch (err) {
-      if (err instanceof StorageUnavailableError) return 'retry';
+      // A worker that died on this very turn must not be retried forever: counted like a bug.
+      if (err instanceof StorageUnavailableError && !(err instanceof StorageWorkerExitError)) return 'retry';
       if (err instanceof InvalidTurnError) {
         this.metrics.dropped('storage_reject');
         this.logger.error({ ...fields, err, code: err.code, field: err.field }, 'turn lost: storage refused a spooled turn as invalid');

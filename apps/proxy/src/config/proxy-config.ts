@@ -32,7 +32,11 @@ export interface ProxyConfig {
   project: string | undefined;
   logLevel: string;
   limits: Readonly<{
-    /** In-memory bytes all captures may hold at once (in flight + queued); over it a turn is dropped (`capture_budget`). */
+    /**
+     * Raw body bytes all captures may hold at once (in flight + queued for storage); over it a
+     * turn is dropped (`capture_budget`) and forwarding goes on. The process holds roughly twice
+     * this at the limit (parsed requests and nodes), on top of ~200 MB for the app and its store.
+     */
     captureQueueBytes: number;
     /** Per body (request, response): a bigger one is forwarded but not captured (`capture_budget`). */
     maxCaptureBodyBytes: number;
@@ -111,7 +115,7 @@ const schema = z
       .optional()
       .transform((v) => v || undefined),
     LOG_LEVEL: logLevel,
-    TAPES_CAPTURE_QUEUE_BYTES: byteSize(256 * MiB),
+    TAPES_CAPTURE_QUEUE_BYTES: byteSize(64 * MiB),
     TAPES_MAX_CAPTURE_BODY_BYTES: byteSize(32 * MiB),
     TAPES_SPOOL_MAX_BYTES: byteSize(1024 * MiB),
     TAPES_UPSTREAM_IDLE_TIMEOUT: duration(300_000),

@@ -1,16 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Interruption } from '@tapes/capture';
 import type { Dispatcher } from 'undici';
 import { TurnRecorder } from '../capture/turn-recorder.service';
 import type { TurnCapture } from '../capture/turn-capture';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
 import { UpstreamRouter, type ExchangeRoute } from '../routing/upstream-router';
-import { ChunkTap } from './chunk-tap';
 import { ExchangeTracker } from './exchange-tracker';
 import { clientResponseHeaders, upstreamRequestHeaders } from './hop-by-hop-headers';
+import { ClientGoneError, relay } from './relay';
 import { UpstreamClient } from './upstream-client';
 import { errorCode, upstreamFailure, writeFailure } from './upstream-failure';
 
@@ -67,7 +66,7 @@ export class ForwardingService {
     } catch (err) {
       // exchange() handles every failure it expects; this is a bug, and the client must not hang.
       this.logger.error({ err, path: route.path }, 'forwarding failed unexpectedly');
-      capture?.drop('reducer_error', `forwarding failed: ${err instanceof Error ? err.message : String(err)}`);
+      capture?.drop('reducer_error', `forwarding failed: ${errorMessage(err)}`);
       writeFailure(res, upstreamFailure(err, route.origin));
     } finally {
       res.off('close', onClientClose);
@@ -122,38 +121,49 @@ export class ForwardingService {
     res.flushHeaders();
 
     let firstByte = true;
-    const tap = new ChunkTap(
-      (chunk) => {
-        if (firstByte) {
-          firstByte = false;
-          this.metrics.timeToFirstByte.observe({ provider }, (performance.now() - started) / 1000);
-        }
-        if (tapResponse) capture?.responseChunk(chunk);
-      },
-      (err) => capture?.drop('reducer_error', `capture failed on a response chunk: ${err instanceof Error ? err.message : String(err)}`),
-    );
+    const observe = (chunk: Buffer): void => {
+      if (firstByte) {
+        firstByte = false;
+        this.metrics.timeToFirstByte.observe({ provider }, (performance.now() - started) / 1000);
+      }
+      if (tapResponse) capture?.responseChunk(chunk);
+    };
     try {
-      await pipeline(upstream.body, tap, res);
+      await relay(upstream.body, res, observe, (err) => capture?.drop('reducer_error', `capture failed on a response chunk: ${errorMessage(err)}`));
       capture?.finish(interruption());
     } catch (err) {
       const cut = interruption() ?? bodyFailure(err);
       if (cut.reason !== 'client_disconnect') this.logger.warn({ provider, path: route.path, reason: cut.reason, upstreamCode: errorCode(err) }, `exchange cut: ${cut.detail}`);
-      // pipeline destroyed both ends: the client sees a broken response, never a completed one.
+      // relay() destroyed the other side: the client sees a broken response, never a completed one.
       capture?.finish(cut);
     }
   }
 
-  /** The request body for undici: the client's stream itself, or through a tap when capturing. */
+  /** The request body for undici: the client's stream itself, or passed through capture first. */
   private requestBody(req: IncomingMessage, capture: TurnCapture | undefined): Readable {
     if (!capture) return req;
-    const tap = new ChunkTap(
-      (chunk) => capture.requestChunk(chunk),
-      (err) => capture.drop('reducer_error', `capture failed on a request chunk: ${err instanceof Error ? err.message : String(err)}`),
-    );
-    // Errors travel to undici through the tap (the client aborting its upload aborts the request).
-    pipeline(req, tap).catch(() => undefined);
-    return tap;
+    return Readable.from(tapRequest(req, capture), { objectMode: false });
   }
+}
+
+/**
+ * The client's body, chunk by chunk, each one copied into the capture before it goes upstream.
+ * Iterating the request keeps backpressure (undici pulls as fast as the upstream takes it), and an
+ * aborted upload ends the iteration with its error, which aborts the upstream request.
+ */
+async function* tapRequest(req: IncomingMessage, capture: TurnCapture): AsyncGenerator<Buffer> {
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    try {
+      capture.requestChunk(chunk);
+    } catch (err) {
+      capture.drop('reducer_error', `capture failed on a request chunk: ${errorMessage(err)}`);
+    }
+    yield chunk;
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -165,6 +175,7 @@ function hasBody(req: IncomingMessage): boolean {
 function bodyFailure(err: unknown): Interruption {
   const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof ClientGoneError) return { reason: 'client_disconnect', detail: message };
   if (code === 'UND_ERR_BODY_TIMEOUT') return { reason: 'upstream_timeout', detail: `the upstream went silent mid-body (${message})` };
   return { reason: 'upstream_error', detail: `the upstream connection failed mid-body: ${message}${code ? ` (${code})` : ''}` };
 }

@@ -21,9 +21,10 @@ export function upstreamFailure(err: unknown, upstream: string): TapesError {
 }
 
 /**
- * Answers a failed exchange with `{error:{code,message}}` and the status of `HTTP_STATUS`. The
- * route has hijacked the reply, so Nest's exception filter never sees these; this writes them by
- * hand. If headers already went out, the only honest signal left is to cut the connection.
+ * Answers a failed exchange with `{error:{code,message}}` and the status of `HTTP_STATUS`.
+ * Exchanges bypass Nest (see proxy-server.ts), so its exception filter never sees these; this
+ * writes them by hand from the same code table. If headers already went out, the only honest
+ * signal left is to cut the connection.
  */
 export function writeFailure(res: ServerResponse, error: TapesError): void {
   if (res.headersSent || res.destroyed) {

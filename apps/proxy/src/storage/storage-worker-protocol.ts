@@ -1,3 +1,4 @@
+import { STORAGE_WORKER_ROLE } from './worker-role';
 import { InvalidCursorError, InvalidTurnError, MigrationError, StorageUnavailableError, type InvalidTurnCode, type MigrationErrorCode, type UnavailableReason } from '@tapes/storage';
 
 /** The TurnStore methods the worker answers (everything but `backend`, which `ready` carries). */
@@ -6,7 +7,7 @@ export type StoreMethod = (typeof STORE_METHODS)[number];
 
 /** What the main thread hands the worker at start. */
 export interface StorageWorkerData {
-  role: 'tapes-storage-worker';
+  role: typeof STORAGE_WORKER_ROLE;
   url: string | undefined;
   dataDir: string;
 }

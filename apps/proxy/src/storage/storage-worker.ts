@@ -1,12 +1,9 @@
+import { readlinkSync } from 'node:fs';
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TurnStore } from '@tapes/storage';
 import { openTurnStore, type StoreLog } from './open-turn-store';
 import { STORE_METHODS, toWire, type FromWorker, type StorageWorkerData, type ToWorker } from './storage-worker-protocol';
-
-/** True in a thread started by {@link WorkerTurnStore} (main.ts checks it before starting Nest). */
-export function isStorageWorker(): boolean {
-  return parentPort !== null && (workerData as Partial<StorageWorkerData> | undefined)?.role === 'tapes-storage-worker';
-}
 
 /**
  * The storage thread: owns the real TurnStore and answers the main thread's calls. Storage runs
@@ -19,6 +16,7 @@ export function runStorageWorker(): void {
   if (!port) throw new Error('runStorageWorker must run in a worker thread');
   const data = workerData as StorageWorkerData;
   const post = (message: FromWorker): void => port.postMessage(message);
+  lowerThreadPriority();
   const log: StoreLog = {
     debug: (fields, message) => post({ type: 'log', level: 'debug', fields, message }),
     info: (fields, message) => post({ type: 'log', level: 'info', fields, message }),
@@ -56,4 +54,19 @@ export function runStorageWorker(): void {
       port.close();
     },
   );
+}
+
+/**
+ * Storing is background work: on a busy machine the forwarding thread (and the agent's own
+ * processes) should get the CPU first, and turns wait in the byte-bounded queue instead. Linux
+ * applies `setpriority` to a single thread when given its thread id (found via
+ * /proc/thread-self); elsewhere this is skipped and the thread keeps the process's priority.
+ */
+function lowerThreadPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0 && tid !== process.pid) os.setPriority(tid, os.constants.priority.PRIORITY_LOW);
+  } catch {
+    // not Linux, or not permitted: run at normal priority
+  }
 }

@@ -17,6 +17,7 @@ import {
   type TurnStore,
 } from '@tapes/storage';
 import type { StoreLog } from './open-turn-store';
+import { STORAGE_WORKER_ROLE } from './worker-role';
 import { fromWire, type FromWorker, type StorageWorkerData, type StoreMethod, type ToWorker } from './storage-worker-protocol';
 
 interface PendingCall {
@@ -25,6 +26,22 @@ interface PendingCall {
 }
 
 const RESPAWN_BACKOFF = { initialMs: 500, maxMs: 30_000 };
+
+/**
+ * The storage thread's heap. Left to V8's defaults it grows by ~150 MB over a few thousand turns
+ * before collecting (tools/bench/proxy.bench.ts, memory phase); a smaller young generation and a
+ * capped old one keep it collecting early. Bodies cross as ArrayBuffers, which live outside these
+ * limits; a turn whose nodes alone outgrow them kills the worker, and the spool gives such a turn
+ * a bounded number of tries (see TurnSpool).
+ */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 8 };
+
+/** The storage worker died while the call was in flight (a crash, or a turn that exhausted its heap). */
+export class StorageWorkerExitError extends StorageUnavailableError {
+  constructor(code: number) {
+    super('connection_lost', `the storage worker exited (code ${code})`);
+  }
+}
 
 /**
  * The proxy's TurnStore: a stand-in on the main thread for the real store, which lives in a
@@ -49,7 +66,7 @@ export class WorkerTurnStore implements TurnStore {
 
   /** Starts the worker; resolves once its store is open (or is retrying an unreachable database). */
   static async start(options: { url: string | undefined; dataDir: string }, log: StoreLog): Promise<WorkerTurnStore> {
-    const data: StorageWorkerData = { role: 'tapes-storage-worker', url: options.url, dataDir: options.dataDir };
+    const data: StorageWorkerData = { role: STORAGE_WORKER_ROLE, url: options.url, dataDir: options.dataDir };
     const { worker, backend } = await spawn(data, log);
     const store = new WorkerTurnStore(backend, data, log);
     store.attach(worker);
@@ -127,7 +144,7 @@ export class WorkerTurnStore implements TurnStore {
     });
     worker.on('error', (err) => this.log.error({ detail: err.message }, 'the storage worker failed'));
     worker.on('exit', (code) => {
-      for (const call of this.calls.values()) call.reject(new StorageUnavailableError('connection_lost', `the storage worker exited (code ${code})`));
+      for (const call of this.calls.values()) call.reject(new StorageWorkerExitError(code));
       this.calls.clear();
       if (!this.closing) this.respawn(code);
     });
@@ -167,14 +184,15 @@ function spawn(data: StorageWorkerData, log: StoreLog): Promise<{ worker: Worker
 }
 
 /**
- * The bundle (dist/apps/proxy/main.js) is its own worker entry: main.ts runs the storage worker
- * when started as one. From TypeScript (tests, the benchmark) the worker loads the .ts entry
+ * The bundle (dist/apps/proxy/main.js) is its own worker entry: main.ts loads only the storage
+ * worker's code when started as one. From TypeScript (tests, the benchmark) the worker loads the .ts entry
  * through @swc-node/register with the workspace's path aliases.
  */
 function createWorker(data: StorageWorkerData): Worker {
-  if (!__filename.endsWith('.ts')) return new Worker(__filename, { workerData: data });
+  if (!__filename.endsWith('.ts')) return new Worker(__filename, { workerData: data, resourceLimits: WORKER_LIMITS });
   return new Worker(path.join(__dirname, 'storage-worker.entry.ts'), {
     workerData: data,
+    resourceLimits: WORKER_LIMITS,
     execArgv: ['--require', '@swc-node/register'],
     env: { ...process.env, SWC_NODE_PROJECT: workspaceTsconfig() },
   });
