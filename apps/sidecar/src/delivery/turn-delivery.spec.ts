@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,8 @@ import { TurnDelivery } from './turn-delivery';
  */
 
 let dir: string;
+
+beforeAll(() => Logger.overrideLogger(false)); // outside an app Nest would print to the console
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'tapes-delivery-'));
