@@ -172,6 +172,14 @@ describe('docker/helm/tapes-sidecar', () => {
     expect(plain['containers'].map((c: Json) => c['name'])).toEqual(['envoy', 'sidecar']);
   });
 
+  it('refuses a native sidecar on a cluster older than 1.29, and renders the plain one there', () => {
+    const refused = runHelm(['template', 'demo', chart, '--kube-version', '1.28.0']);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('sidecar.native needs Kubernetes >= 1.29');
+    const plain = runHelm(['template', 'demo', chart, '--kube-version', '1.28.0', '--set', 'sidecar.native=false']);
+    expect(plain.status).toBe(0);
+  });
+
   it.each([
     { name: 'an existing Secret', options: { values: [ciValues] }, want: { name: 'tapes-ingest-credentials', key: 'bearer' }, secret: false },
     { name: 'a token in values', options: { set: ['ingest.token=a-token-of-sixteen+'] }, want: { name: 'demo-tapes-sidecar-ingest', key: 'token' }, secret: true },
