@@ -1,3 +1,4 @@
+import type { DropReason } from '@tapes/capture';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { TAPES_CONFIG } from '@tapes/nest-kit';
 import { ByteBudget, deliverWithRetries, DiskSpool, SpoolDrainer, type BackoffPolicy, type DeliveryVerdict, type SpoolEntry } from '@tapes/delivery';
@@ -8,7 +9,7 @@ import { encodeIngestPayload } from './ingest-payload';
 import { IngestClient, type IngestPostResult } from './ingest-client';
 
 /** Why a captured turn was lost after capture; each is counted in `turns_dropped_total`. */
-export type DeliveryDropReason = 'capture_budget' | 'capture_error' | 'ingest_reject' | 'ingest_auth' | 'spool_full' | 'spool_error';
+export type DeliveryDropReason = Extract<DropReason, 'capture_budget' | 'capture_error' | 'ingest_reject' | 'ingest_auth' | 'spool_full' | 'spool_error'>;
 
 /** What travels with a payload: enough to count and log it without parsing the payload. */
 interface TurnLabel {

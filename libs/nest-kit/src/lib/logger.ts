@@ -29,7 +29,10 @@ export function tapesLoggerModule(options: { level: string; app: string }): Dyna
         ],
         censor: '[redacted]',
       },
-      autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.has((req.url ?? '').split('?')[0] ?? '') },
+      // Nest's Fastify middleware layer may rewrite req.url before this runs; originalUrl is what was asked.
+      autoLogging: {
+        ignore: (req: IncomingMessage & { originalUrl?: string }) => QUIET_PATHS.has((req.originalUrl ?? req.url ?? '').split('?')[0] ?? ''),
+      },
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
       },

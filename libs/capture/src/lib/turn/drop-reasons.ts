@@ -7,6 +7,15 @@ export const DROP_REASONS = [
   'non_turn_request',
   /** The upstream answered something other than 200. */
   'upstream_status',
+  /** The response carried no usable status (ext_proc: `:status` missing or not a number). */
+  'missing_status',
+  /** The exchange ended before the request body was complete: there is no whole request to store. */
+  'request_incomplete',
+  /** The request completed but no response ever arrived. */
+  'upstream_no_response',
+  /** The request or the response body alone was larger than the per-turn capture cap. */
+  'request_over_budget',
+  'response_over_budget',
   /** The request body could not be parsed as the API's request. */
   'request_decode',
   /** The response body's content encoding could not be undone. */
@@ -19,6 +28,10 @@ export const DROP_REASONS = [
   'capture_budget',
   /** The on-disk spool is full. */
   'spool_full',
+  /** The spool could not be written (disk error). */
+  'spool_error',
+  /** A bug in capture code; forwarding was unaffected. */
+  'capture_error',
   /** Ingest refused the turn (4xx); retrying would not help. */
   'ingest_reject',
   /** Ingest refused the credentials. */
