@@ -51,7 +51,7 @@ async function copyAssets(dir) {
 
 const started = Date.now();
 await mkdir(outDir, { recursive: true });
-await build({
+const result = await build({
   entryPoints: [path.join(appDir, 'src', 'main.ts')],
   outfile: path.join(outDir, 'main.js'),
   bundle: true,
@@ -64,8 +64,12 @@ await build({
   keepNames: true,
   logLevel: 'warning',
   plugins: [swcTypescript],
+  metafile: true,
 });
 await copyAssets(path.join(appDir, 'src'));
-// Storage applies its migrations at start-up: ship the schemas and migration folders beside the bundle.
-await cp(path.join(root, 'libs', 'storage', 'prisma'), path.join(outDir, 'prisma'), { recursive: true });
+// Storage applies its migrations at start-up: an app that bundles it gets the schemas and
+// migration folders beside the bundle.
+if (Object.keys(result.metafile.inputs).some((input) => input.startsWith('libs/storage/'))) {
+  await cp(path.join(root, 'libs', 'storage', 'prisma'), path.join(outDir, 'prisma'), { recursive: true });
+}
 console.log(`built dist/apps/${app}/main.js in ${Date.now() - started} ms`);
