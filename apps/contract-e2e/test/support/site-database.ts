@@ -77,10 +77,10 @@ export class SiteDatabase {
     return { rows: Number(row?.rows ?? 0), distinctRequestIds: Number(row?.ids ?? 0), distinctRequestBodies: Number(row?.bodies ?? 0) };
   }
 
-  /** Every stored request body, as text (the fault suite finds its turn markers in them). */
-  async requestBodies(): Promise<string[]> {
-    const rows = await this.query<{ request_body: Uint8Array | null }>('SELECT request_body FROM turns');
-    return rows.map((r) => (r.request_body ? Buffer.from(r.request_body).toString('utf8') : ''));
+  /** Every stored turn's request body (as text) and outcome: the fault suite finds its markers in them. */
+  async turnRows(): Promise<{ requestBody: string; outcome: string }[]> {
+    const rows = await this.query<{ request_body: Uint8Array | null; outcome: string }>('SELECT request_body, outcome FROM turns');
+    return rows.map((r) => ({ requestBody: r.request_body ? Buffer.from(r.request_body).toString('utf8') : '', outcome: r.outcome }));
   }
 
   async dispose(): Promise<void> {

@@ -26,11 +26,11 @@ export function turnMarker(scenario: string, index: number): string {
   return `[e2e-fault ${scenario} #${String(index).padStart(4, '0')}]`;
 }
 
-/** How many of the sent turns are stored (each at most once). */
-export async function storedMarkers(database: SiteDatabase, markers: readonly string[]): Promise<Map<string, number>> {
-  const found = new Map<string, number>();
-  for (const body of await database.requestBodies()) {
-    for (const marker of markers) if (body.includes(marker)) found.set(marker, (found.get(marker) ?? 0) + 1);
+/** The stored outcomes of each sent turn found in the database (more than one: stored twice). */
+export async function storedMarkers(database: SiteDatabase, markers: readonly string[]): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  for (const row of await database.turnRows()) {
+    for (const marker of markers) if (row.requestBody.includes(marker)) found.set(marker, [...(found.get(marker) ?? []), row.outcome]);
   }
   return found;
 }
