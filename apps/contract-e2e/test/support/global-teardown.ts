@@ -16,7 +16,8 @@ export default function globalTeardown(): void {
   }
   const status = reports.find((r) => r.kind === 'status-matrix');
   if (status?.kind === 'status-matrix') lines.push(`status/outcome matrix (${status.rows.length} cases × 3 sites):`, formatTable(status.header, status.rows));
-  const faults = reports.flatMap((r) => (r.kind === 'fault' ? [r] : []));
+  // Files finish in any order; the table is sorted so runs compare line by line.
+  const faults = reports.flatMap((r) => (r.kind === 'fault' ? [r] : [])).sort((a, b) => a.scenario.localeCompare(b.scenario));
   if (faults.length > 0) lines.push('fault suite (real processes, real PostgreSQL):', faultTable(faults));
   if (lines.length > 0) console.log(`\n== contract-e2e summary ==\n${lines.join('\n')}\n`);
 }
