@@ -1,14 +1,14 @@
-import type { CapturedTurn } from './turn-record';
+import type { PendingTurn } from './pending-turn';
 
 /**
- * The spool payload of one turn: `u32 BE` length of a JSON document holding every field but the
- * two bodies, the JSON, then the request body and the response body as raw bytes. The bodies can
- * be megabytes of binary (compressed responses); base64 inside the JSON would cost a third more
- * disk and a copy on both sides. The spool record itself carries the checksum.
+ * The spool payload of one pending turn: `u32 BE` length of a JSON document holding every field
+ * but the two bodies, the JSON, then the request body and the response body as raw bytes. The
+ * bodies can be megabytes of binary (compressed responses); base64 inside the JSON would cost a
+ * third more disk and a copy on both sides. The spool record itself carries the checksum.
  */
-const VERSION = 1;
+const VERSION = 2;
 
-interface SpooledHeader extends Omit<CapturedTurn, 'requestBody' | 'responseBody' | 'startedAt' | 'firstByteAt' | 'endedAt'> {
+interface SpooledHeader extends Omit<PendingTurn, 'requestBody' | 'responseBody' | 'startedAt' | 'firstByteAt' | 'endedAt'> {
   v: number;
   requestBodyBytes: number;
   startedAt: string;
@@ -20,7 +20,7 @@ export class SpooledTurnError extends Error {
   override readonly name = 'SpooledTurnError';
 }
 
-export function encodeSpooledTurn(turn: CapturedTurn): Buffer {
+export function encodeSpooledTurn(turn: PendingTurn): Buffer {
   const { requestBody, responseBody, startedAt, firstByteAt, endedAt, ...rest } = turn;
   const header: SpooledHeader = {
     ...rest,
@@ -36,7 +36,7 @@ export function encodeSpooledTurn(turn: CapturedTurn): Buffer {
   return Buffer.concat([length, json, requestBody, responseBody]);
 }
 
-export function decodeSpooledTurn(payload: Buffer): CapturedTurn {
+export function decodeSpooledTurn(payload: Buffer): PendingTurn {
   if (payload.byteLength < 4) throw new SpooledTurnError('spooled turn is shorter than its length prefix');
   const jsonBytes = payload.readUInt32BE(0);
   if (4 + jsonBytes > payload.byteLength) throw new SpooledTurnError('spooled turn is shorter than its header');
@@ -54,6 +54,7 @@ export function decodeSpooledTurn(payload: Buffer): CapturedTurn {
     ...rest,
     // JSON has no undefined: optional strings that were absent come back absent, not null.
     agentName: rest.agentName ?? undefined,
+    project: rest.project ?? undefined,
     responseContentType: rest.responseContentType ?? undefined,
     responseContentEncoding: rest.responseContentEncoding ?? undefined,
     requestBody: Buffer.from(bodies.subarray(0, requestBodyBytes)),

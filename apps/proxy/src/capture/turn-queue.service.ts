@@ -1,15 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ByteBudget } from '@tapes/delivery';
 import { TAPES_CONFIG } from '@tapes/nest-kit';
-import { InvalidTurnError, StorageUnavailableError, type TurnStore } from '@tapes/storage';
+import { InvalidTurnError, StorageUnavailableError } from '@tapes/storage';
 import type { ProxyConfig } from '../config/proxy-config';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
-import { TURN_STORE } from '../storage/storage.tokens';
-import type { CapturedTurn } from './turn-record';
+import { WorkerTurnStore } from '../storage/worker-turn-store';
+import type { PendingTurn } from './pending-turn';
 import { TurnSpool } from './turn-spool.service';
 
 interface QueuedTurn {
-  turn: CapturedTurn;
+  turn: PendingTurn;
   /** Capture-budget bytes this turn holds until it is stored, spooled or dropped. */
   heldBytes: number;
 }
@@ -17,12 +17,13 @@ interface QueuedTurn {
 /**
  * The bounded in-process queue between capture and storage. It is bounded in bytes, not items:
  * the shared {@link ByteBudget} was charged while the turn was captured and is released here once
- * the turn is stored, spooled or dropped — a capture that does not fit was already dropped
+ * the turn is stored, spooled or dropped — a capture that did not fit was already dropped
  * (`capture_budget`) without touching forwarding.
  *
- * Up to `storeConcurrency` turns are written at once. When storage is unavailable the turn goes to
- * the disk spool; while the spool holds anything, new turns join it behind the older ones rather
- * than racing them to the database, and the spool's drainer delivers them in order.
+ * Up to `storeConcurrency` turns are with the storage worker at once. When storage is unavailable
+ * the turn goes to the disk spool; while the spool holds anything, new turns join it behind the
+ * older ones rather than racing them to the database, and the spool's drainer delivers them in
+ * order.
  */
 @Injectable()
 export class TurnQueue {
@@ -30,13 +31,13 @@ export class TurnQueue {
   private readonly waiting: QueuedTurn[] = [];
   private readonly concurrency: number;
   private running = 0;
+  private idleWaiters: (() => void)[] = [];
   /** Set at shutdown: no more database attempts, every remaining turn goes to the spool. */
   private spoolOnly = false;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(
     @Inject(TAPES_CONFIG) config: ProxyConfig,
-    @Inject(TURN_STORE) private readonly store: TurnStore,
+    private readonly store: WorkerTurnStore,
     private readonly spool: TurnSpool,
     private readonly budget: ByteBudget,
     private readonly metrics: ProxyMetrics,
@@ -46,7 +47,7 @@ export class TurnQueue {
   }
 
   /** Takes ownership of a captured turn and of the budget bytes it holds. Never blocks. */
-  enqueue(turn: CapturedTurn, heldBytes: number): void {
+  enqueue(turn: PendingTurn, heldBytes: number): void {
     this.waiting.push({ turn, heldBytes });
     this.pump();
   }
@@ -99,23 +100,33 @@ export class TurnQueue {
   private async deliver({ turn }: QueuedTurn): Promise<void> {
     const fields = { requestId: turn.requestId, provider: turn.provider };
     if (this.spoolOnly || this.spool.hasBacklog) {
-      await this.spool.put(turn);
+      await this.spool.put(turn, { counted: false });
       return;
     }
+    let recorded;
     try {
-      const result = await this.store.storeTurn(turn);
-      this.metrics.turnsStored.inc({ result: result.status });
+      recorded = await this.store.recordTurn(turn);
     } catch (err) {
-      if (err instanceof InvalidTurnError) {
-        this.metrics.dropped('storage_reject');
-        this.logger.error({ ...fields, err, code: err.code, field: err.field }, 'turn lost: storage refused it as invalid');
-        return;
-      }
-      if (err instanceof StorageUnavailableError) this.logger.warn({ ...fields, reason: err.reason }, 'storage unavailable: spooling the turn');
-      // Anything else is unexpected but maybe transient: the spool retries it rather than lose it.
-      else this.logger.error({ ...fields, err }, 'storing the turn failed unexpectedly: spooling it');
-      await this.spool.put(turn);
+      // The worker died or is closing: the turn was not derived, let alone stored.
+      this.logger.warn({ ...fields, detail: err instanceof Error ? err.message : String(err) }, 'storage worker unavailable: spooling the turn');
+      await this.spool.put(turn, { counted: false });
+      return;
     }
+    this.metrics.turnsCaptured.inc({ provider: turn.provider, outcome: recorded.outcome });
+    if ('stored' in recorded) {
+      this.metrics.turnsStored.inc({ result: recorded.stored.status });
+      return;
+    }
+    const err = recorded.error;
+    if (err instanceof InvalidTurnError) {
+      this.metrics.dropped('storage_reject');
+      this.logger.error({ ...fields, err, code: err.code, field: err.field }, 'turn lost: storage refused it as invalid');
+      return;
+    }
+    if (err instanceof StorageUnavailableError) this.logger.warn({ ...fields, reason: err.reason }, 'storage unavailable: spooling the turn');
+    // Anything else is unexpected but maybe transient: the spool retries it rather than lose it.
+    else this.logger.error({ ...fields, err }, 'storing the turn failed unexpectedly: spooling it');
+    await this.spool.put(turn, { counted: true });
   }
 
   private wakeIdle(): void {

@@ -8,7 +8,7 @@ import type { ProxyConfig } from '../config/proxy-config';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
 import type { ExchangeRoute } from '../routing/upstream-router';
 import { TurnCapture, type FinishedCapture } from './turn-capture';
-import { buildTurnRecord } from './turn-record';
+import { buildPendingTurn } from './pending-turn';
 import { TurnQueue } from './turn-queue.service';
 
 /**
@@ -16,7 +16,8 @@ import { TurnQueue } from './turn-queue.service';
  *
  * Only a POST to a known turn endpoint is captured (design §7); every other exchange is counted
  * `non_turn_request` and only forwarded. A finished capture is completed off the forwarding path
- * (content decoding finishes asynchronously), reduced, given its nodes and queued for storage.
+ * (content decoding finishes asynchronously), its reduction closed, and queued for the storage
+ * worker, which derives the nodes.
  */
 @Injectable()
 export class TurnRecorder {
@@ -66,14 +67,9 @@ export class TurnRecorder {
     const { context } = finished;
     try {
       const decoded = await finished.response.decoder.end();
-      const turn = buildTurnRecord(finished, decoded, this.project);
-      this.metrics.turnsCaptured.inc({ provider: turn.provider, outcome: turn.outcome });
-      if (turn.outcome !== 'complete') {
-        this.logger.log({ requestId: turn.requestId, provider: turn.provider, outcome: turn.outcome, diagnostics: turn.diagnostics.map((d) => d.code) }, 'turn captured with diagnostics');
-      }
-      this.queue.enqueue(turn, finished.heldBytes);
+      this.queue.enqueue(buildPendingTurn(finished, decoded, this.project), finished.heldBytes);
     } catch (err) {
-      // Only a bug lands here (buildTurnRecord keeps bad input as data): count it, free the bytes.
+      // Only a bug lands here (reductions keep bad input as data): count it, free the bytes.
       this.budget.release(finished.heldBytes);
       this.metrics.dropped('reducer_error');
       this.logger.error({ err, requestId: context.requestId, provider: context.reducer.provider }, 'turn lost: completing the capture failed');

@@ -1,11 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DiskSpool, SpoolDrainer, type DeliveryVerdict, type SpoolItem } from '@tapes/delivery';
-import { InvalidTurnError, StorageUnavailableError, type TurnStore } from '@tapes/storage';
+import { InvalidTurnError, StorageUnavailableError } from '@tapes/storage';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
-import { TURN_STORE } from '../storage/storage.tokens';
-import { StorageWorkerExitError } from '../storage/worker-turn-store';
+import { StorageWorkerExitError, WorkerTurnStore, type RecordedTurn } from '../storage/worker-turn-store';
+import type { PendingTurn } from './pending-turn';
 import { decodeSpooledTurn, encodeSpooledTurn, SpooledTurnError } from './spooled-turn';
-import type { CapturedTurn } from './turn-record';
 
 /** Retry pacing while storage is away: quick at first (a blip), at most every 30 s (an outage). */
 const BACKOFF = { initialMs: 250, maxMs: 30_000 };
@@ -31,7 +30,7 @@ export class TurnSpool {
 
   constructor(
     private readonly disk: DiskSpool,
-    @Inject(TURN_STORE) private readonly store: TurnStore,
+    private readonly store: WorkerTurnStore,
     private readonly metrics: ProxyMetrics,
   ) {
     metrics.observeSpool(() => disk.stats());
@@ -68,11 +67,15 @@ export class TurnSpool {
     return this.drainer.stop();
   }
 
-  /** Spools one turn durably. Never throws: a turn that cannot be spooled is counted as dropped. */
-  async put(turn: CapturedTurn): Promise<void> {
+  /**
+   * Spools one turn durably. `counted`: its capture outcome was already counted (it was derived
+   * once and storage refused it), so delivering it later must not count it again. Never throws: a
+   * turn that cannot be spooled is counted as dropped.
+   */
+  async put(turn: PendingTurn, options: { counted: boolean }): Promise<void> {
     const fields = { requestId: turn.requestId, provider: turn.provider };
     try {
-      const result = await this.disk.put(encodeSpooledTurn(turn), { requestId: turn.requestId, provider: turn.provider });
+      const result = await this.disk.put(encodeSpooledTurn(turn), { requestId: turn.requestId, provider: turn.provider, counted: options.counted ? 'yes' : 'no' });
       if (result.stored) {
         this.metrics.turnsSpooled.inc();
         return;
@@ -86,7 +89,7 @@ export class TurnSpool {
   }
 
   private async deliver(item: SpoolItem, _signal: AbortSignal): Promise<DeliveryVerdict> {
-    let turn: CapturedTurn;
+    let turn: PendingTurn;
     try {
       turn = decodeSpooledTurn(item.payload);
     } catch (err) {
@@ -96,29 +99,41 @@ export class TurnSpool {
       return 'reject';
     }
     const fields = { requestId: turn.requestId, provider: turn.provider, spoolId: item.id };
+    let recorded: RecordedTurn;
     try {
-      const result = await this.store.storeTurn(turn);
-      this.metrics.turnsStored.inc({ result: result.status });
-      this.unexpectedFailures.delete(item.id);
-      return 'delivered';
+      recorded = await this.store.recordTurn(turn);
     } catch (err) {
       // A worker that died on this very turn must not be retried forever: counted like a bug.
-      if (err instanceof StorageUnavailableError && !(err instanceof StorageWorkerExitError)) return 'retry';
-      if (err instanceof InvalidTurnError) {
-        this.metrics.dropped('storage_reject');
-        this.logger.error({ ...fields, err, code: err.code, field: err.field }, 'turn lost: storage refused a spooled turn as invalid');
-        return 'reject';
-      }
-      const failures = (this.unexpectedFailures.get(item.id) ?? 0) + 1;
-      this.unexpectedFailures.set(item.id, failures);
-      if (failures < MAX_UNEXPECTED_FAILURES) {
-        this.logger.error({ ...fields, err, failures }, 'storing a spooled turn failed unexpectedly; retrying');
-        return 'retry';
-      }
+      if (err instanceof StorageWorkerExitError) return this.unexpected(item.id, fields, err);
+      return 'retry';
+    }
+    const err = 'error' in recorded ? recorded.error : undefined;
+    if (err instanceof StorageUnavailableError) return 'retry';
+    if (item.meta['counted'] !== 'yes') this.metrics.turnsCaptured.inc({ provider: turn.provider, outcome: recorded.outcome });
+    if ('stored' in recorded) {
+      this.metrics.turnsStored.inc({ result: recorded.stored.status });
       this.unexpectedFailures.delete(item.id);
+      return 'delivered';
+    }
+    if (err instanceof InvalidTurnError) {
       this.metrics.dropped('storage_reject');
-      this.logger.error({ ...fields, err, failures }, `turn lost: storing a spooled turn failed ${failures} times`);
+      this.logger.error({ ...fields, err, code: err.code, field: err.field }, 'turn lost: storage refused a spooled turn as invalid');
       return 'reject';
     }
+    return this.unexpected(item.id, fields, err);
+  }
+
+  /** An error that is neither "unavailable" nor "invalid": retried a bounded number of times. */
+  private unexpected(id: string, fields: Record<string, unknown>, err: unknown): DeliveryVerdict {
+    const failures = (this.unexpectedFailures.get(id) ?? 0) + 1;
+    this.unexpectedFailures.set(id, failures);
+    if (failures < MAX_UNEXPECTED_FAILURES) {
+      this.logger.error({ ...fields, err, failures }, 'storing a spooled turn failed unexpectedly; retrying');
+      return 'retry';
+    }
+    this.unexpectedFailures.delete(id);
+    this.metrics.dropped('storage_reject');
+    this.logger.error({ ...fields, err, failures }, `turn lost: storing a spooled turn failed ${failures} times`);
+    return 'reject';
   }
 }

@@ -1,9 +1,28 @@
 import { STORAGE_WORKER_ROLE } from './worker-role';
-import { InvalidCursorError, InvalidTurnError, MigrationError, StorageUnavailableError, type InvalidTurnCode, type MigrationErrorCode, type UnavailableReason } from '@tapes/storage';
+import {
+  InvalidCursorError,
+  InvalidTurnError,
+  MigrationError,
+  StorageUnavailableError,
+  type InvalidTurnCode,
+  type MigrationErrorCode,
+  type StoreResult,
+  type TurnOutcome,
+  type UnavailableReason,
+} from '@tapes/storage';
 
-/** The TurnStore methods the worker answers (everything but `backend`, which `ready` carries). */
-export const STORE_METHODS = ['storeTurn', 'getNode', 'ancestry', 'listNodes', 'leaves', 'getTurn', 'hasTurn', 'counts', 'ping', 'close'] as const;
-export type StoreMethod = (typeof STORE_METHODS)[number];
+/**
+ * What the worker answers: the TurnStore methods (all but `backend`, which `ready` carries), and
+ * `recordTurn`, which derives a pending turn's nodes and stores it in one step.
+ */
+export const WORKER_METHODS = ['recordTurn', 'storeTurn', 'getNode', 'ancestry', 'listNodes', 'leaves', 'getTurn', 'hasTurn', 'counts', 'ping', 'close'] as const;
+export type WorkerMethod = (typeof WORKER_METHODS)[number];
+
+/**
+ * `recordTurn`'s answer. Storage errors come back as data, not a rejection, because the outcome
+ * of the derivation (complete / partial / unreduced) is known either way and counted either way.
+ */
+export type RecordReply = { outcome: TurnOutcome; stored: StoreResult } | { outcome: TurnOutcome; error: WireError };
 
 /** What the main thread hands the worker at start. */
 export interface StorageWorkerData {
@@ -12,7 +31,7 @@ export interface StorageWorkerData {
   dataDir: string;
 }
 
-export type ToWorker = { id: number; method: StoreMethod; args: unknown[] };
+export type ToWorker = { id: number; method: WorkerMethod; args: unknown[] };
 
 export type FromWorker =
   | { type: 'ready'; backend: 'sqlite' | 'postgresql' }

@@ -1,15 +1,22 @@
 import { readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { createDefaultReducers } from '@tapes/capture';
 import type { TurnStore } from '@tapes/storage';
+import { deriveCapturedTurn } from '../capture/derive-captured-turn';
+import type { PendingTurn } from '../capture/pending-turn';
 import { openTurnStore, type StoreLog } from './open-turn-store';
-import { STORE_METHODS, toWire, type FromWorker, type StorageWorkerData, type ToWorker } from './storage-worker-protocol';
+import { WORKER_METHODS, toWire, type FromWorker, type RecordReply, type StorageWorkerData, type ToWorker } from './storage-worker-protocol';
 
 /**
- * The storage thread: owns the real TurnStore and answers the main thread's calls. Storage runs
- * here, not beside forwarding, because a turn write costs the calling thread milliseconds —
- * Prisma's query planning, and with the embedded SQLite (better-sqlite3 is synchronous) the commit's
- * fsync — and the proxy's event loop must never stall a stream for it.
+ * The storage thread: owns the real TurnStore, derives pending turns' nodes and answers the main
+ * thread's calls. This work runs here, not beside forwarding, because it costs the calling thread
+ * milliseconds — parsing and hashing a long conversation (~3 ms for a 150 KB Claude Code request),
+ * Prisma's query planning, and with the embedded SQLite (better-sqlite3 is synchronous) the
+ * commit's fsync — and the proxy's event loop must never stall a stream for it.
+ *
+ * Nodes are derived with the default reducers: functions cannot cross threads, so the reducer list
+ * injected into the app decides routing and the streaming reduction, and this one parses requests.
  */
 export function runStorageWorker(): void {
   const port = parentPort;
@@ -25,13 +32,24 @@ export function runStorageWorker(): void {
   };
 
   let store: TurnStore | undefined;
+  const reducers = createDefaultReducers();
+  const recordTurn = async (opened: TurnStore, turn: PendingTurn): Promise<RecordReply> => {
+    const record = deriveCapturedTurn(turn, reducers);
+    try {
+      return { outcome: record.outcome, stored: await opened.storeTurn(record) };
+    } catch (err) {
+      return { outcome: record.outcome, error: toWire(err) };
+    }
+  };
   const pending: ToWorker[] = [];
   const answer = async (call: ToWorker): Promise<void> => {
     if (!store) return;
     try {
-      if (!(STORE_METHODS as readonly string[]).includes(call.method)) throw new Error(`unknown storage method ${call.method}`);
-      const method = store[call.method] as (...args: unknown[]) => Promise<unknown>;
-      const value = await method.apply(store, call.args);
+      if (!(WORKER_METHODS as readonly string[]).includes(call.method)) throw new Error(`unknown storage method ${call.method}`);
+      const value =
+        call.method === 'recordTurn'
+          ? await recordTurn(store, call.args[0] as PendingTurn)
+          : await (store[call.method] as (...args: unknown[]) => Promise<unknown>).apply(store, call.args);
       post({ type: 'reply', id: call.id, ok: true, value });
       if (call.method === 'close') port.close();
     } catch (err) {

@@ -33,9 +33,11 @@ function storeLog(): StoreLog {
 @Global()
 @Module({
   providers: [
-    { provide: TURN_STORE, useFactory: (config: ProxyConfig) => WorkerTurnStore.start({ url: config.databaseUrl, dataDir: config.dataDir }, storeLog()), inject: [TAPES_CONFIG] },
+    { provide: WorkerTurnStore, useFactory: (config: ProxyConfig) => WorkerTurnStore.start({ url: config.databaseUrl, dataDir: config.dataDir }, storeLog()), inject: [TAPES_CONFIG] },
+    // The read routes and health need only the TurnStore interface.
+    { provide: TURN_STORE, useExisting: WorkerTurnStore },
     StoreCloser,
   ],
-  exports: [TURN_STORE],
+  exports: [TURN_STORE, WorkerTurnStore],
 })
 export class StorageModule {}

@@ -13,12 +13,17 @@ import {
   type StoredNode,
   type StoredTurn,
   type StoreResult,
+  type TurnOutcome,
   type TurnRecord,
   type TurnStore,
 } from '@tapes/storage';
 import type { StoreLog } from './open-turn-store';
 import { STORAGE_WORKER_ROLE } from './worker-role';
-import { fromWire, type FromWorker, type StorageWorkerData, type StoreMethod, type ToWorker } from './storage-worker-protocol';
+import type { PendingTurn } from '../capture/pending-turn';
+import { fromWire, type FromWorker, type RecordReply, type StorageWorkerData, type ToWorker, type WorkerMethod } from './storage-worker-protocol';
+
+/** What recording a pending turn came to: stored, or refused with the store's error (same classes as in-thread). */
+export type RecordedTurn = { outcome: TurnOutcome; stored: StoreResult } | { outcome: TurnOutcome; error: Error };
 
 interface PendingCall {
   resolve: (value: unknown) => void;
@@ -73,6 +78,15 @@ export class WorkerTurnStore implements TurnStore {
     return store;
   }
 
+  /**
+   * Derives a pending turn's nodes and stores it, in the worker. Rejects only when the worker
+   * itself is gone ({@link StorageWorkerExitError}) or the store is closed.
+   */
+  async recordTurn(turn: PendingTurn): Promise<RecordedTurn> {
+    const reply = await this.call<RecordReply>('recordTurn', [turn]);
+    return 'stored' in reply ? reply : { outcome: reply.outcome, error: fromWire(reply.error) };
+  }
+
   storeTurn(turn: TurnRecord): Promise<StoreResult> {
     return this.call('storeTurn', [turn]);
   }
@@ -121,7 +135,7 @@ export class WorkerTurnStore implements TurnStore {
     }
   }
 
-  private call<T>(method: StoreMethod, args: unknown[]): Promise<T> {
+  private call<T>(method: WorkerMethod, args: unknown[]): Promise<T> {
     if (this.closing) return Promise.reject(new StorageUnavailableError('closed', 'the store is closed'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {

@@ -1,76 +1,55 @@
-import { deriveTurn, redactHeaders, type DecodeResult, type HeaderRecord, type TurnApi, type TurnOutcome } from '@tapes/capture';
-import type { Diagnostic, Provider } from '@tapes/llm';
-import type { Node } from '@tapes/merkle';
+import { redactHeaders, type DecodeResult, type HeaderRecord, type TurnApi } from '@tapes/capture';
+import type { ChatResponse, Provider } from '@tapes/llm';
 import type { FinishedCapture } from './turn-capture';
 
 /**
- * One captured turn as it is handed to storage (and, when storage is away, to the spool): the
- * nodes, plus the raw exchange with credentials redacted from the headers and the query string.
- * Field names follow libs/storage's turn record.
+ * A captured turn on its way to storage, before its nodes are derived: the raw exchange (headers
+ * and query already redacted: credentials never leave the forwarding thread) and the response the
+ * reducer assembled while the bytes streamed past. The storage worker parses the request and
+ * hashes the nodes (`derive-captured-turn.ts`) — a few milliseconds for a long conversation that
+ * would otherwise stall the forwarding thread. This is also what the spool keeps: derivation is
+ * deterministic, so a spooled turn is derived again when it is finally stored.
  */
-export interface CapturedTurn {
+export interface PendingTurn {
   requestId: string;
   provider: Provider;
   api: TurnApi;
   agentName: string | undefined;
-  captureSite: 'proxy';
+  project: string | undefined;
   method: string;
   path: string;
   status: number;
   requestHeaders: HeaderRecord;
-  requestBody: Buffer;
+  requestBody: Uint8Array;
   responseHeaders: HeaderRecord;
   /** The response body exactly as the upstream sent it (still content-encoded). */
-  responseBody: Buffer;
+  responseBody: Uint8Array;
   responseContentType: string | undefined;
   responseContentEncoding: string | undefined;
-  nodes: Node[];
-  outcome: TurnOutcome;
-  diagnostics: Diagnostic[];
+  /** The reducer's response, with the interruption and the decode outcome as diagnostics. */
+  response: ChatResponse;
   startedAt: Date;
   firstByteAt: Date | undefined;
   endedAt: Date;
 }
 
-/**
- * Builds the stored form of a finished capture: decode outcome and interruption become
- * diagnostics, the reducer's response and the request JSON become nodes through the shared
- * `deriveTurn` (so the proxy decides outcomes exactly as ingest does). A turn whose request or
- * response cannot be reduced is still returned, as `unreduced` with its raw bytes: never lost.
- */
-export function buildTurnRecord(capture: FinishedCapture, decoded: DecodeResult, project: string | undefined): CapturedTurn {
+/** Closes a finished capture's reduction and packs what storage needs. Cheap: no parsing, no hashing. */
+export function buildPendingTurn(capture: FinishedCapture, decoded: DecodeResult, project: string | undefined): PendingTurn {
   const { context, response } = capture;
   const reduced = response.reduction.finish(capture.interruption);
   if (decoded.outcome !== 'decoded') {
     reduced.diagnostics.push({
       code: 'decode_error',
-      detail: `${decoded.outcome === 'salvaged' ? 'salvaged' : `${decoded.errorClass ?? 'undecodable'}`}: ${decoded.message ?? 'content decoding failed'}`,
+      detail: `${decoded.outcome === 'salvaged' ? 'salvaged' : (decoded.errorClass ?? 'undecodable')}: ${decoded.message ?? 'content decoding failed'}`,
       data: { outcome: decoded.outcome, ...(decoded.errorClass ? { errorClass: decoded.errorClass } : {}) },
     });
-  }
-  let outcome: TurnOutcome;
-  let nodes: Node[] = [];
-  let diagnostics: Diagnostic[];
-  try {
-    const derived = deriveTurn({
-      reducer: context.reducer,
-      request: parseRequestJson(capture.requestBody),
-      response: reduced,
-      agentName: context.agentName,
-      project,
-    });
-    ({ outcome, nodes, diagnostics } = derived);
-  } catch (err) {
-    // A reducer or hashing bug: keep the raw turn so it can be re-reduced once fixed.
-    outcome = 'unreduced';
-    diagnostics = [...reduced.diagnostics, { code: 'reducer_error', detail: `building nodes failed: ${err instanceof Error ? err.message : String(err)}` }];
   }
   return {
     requestId: context.requestId,
     provider: context.reducer.provider,
     api: context.reducer.api,
     agentName: context.agentName,
-    captureSite: 'proxy',
+    project,
     method: context.method,
     path: redactQuery(context.path),
     status: response.status,
@@ -80,21 +59,11 @@ export function buildTurnRecord(capture: FinishedCapture, decoded: DecodeResult,
     responseBody: response.body,
     responseContentType: response.contentType,
     responseContentEncoding: response.contentEncoding,
-    nodes,
-    outcome,
-    diagnostics,
+    response: reduced,
     startedAt: context.startedAt,
     firstByteAt: response.firstByteAt,
     endedAt: capture.endedAt,
   };
-}
-
-function parseRequestJson(body: Buffer): { document: unknown } | { error: string } {
-  try {
-    return { document: JSON.parse(body.toString('utf8')) as unknown };
-  } catch (err) {
-    return { error: body.byteLength === 0 ? 'the request body is empty' : `the request body is not JSON (${(err as Error).message})` };
-  }
 }
 
 /** Query parameters that carry credentials in some APIs (`?key=`, `?api_key=`, signed URLs). */
