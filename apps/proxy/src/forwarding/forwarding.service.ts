@@ -116,9 +116,10 @@ export class ForwardingService {
     const tapResponse = capture?.responseStarted(status, upstream.headers) ?? false;
 
     res.writeHead(status, upstream.statusText || undefined, clientResponseHeaders(upstream.headers));
-    // Headers go out now, not with the first body chunk: a stream's client sees the response start
-    // when the upstream's does, even if the first event is seconds away.
-    res.flushHeaders();
+    // When no body byte has arrived yet (a stream whose first event may be seconds away), the
+    // headers go out now so the client sees the response start when the upstream's did. When the
+    // body is already here (one-shot responses), they leave with its first chunk: one write, not two.
+    if (upstream.body.readableLength === 0) res.flushHeaders();
 
     let firstByte = true;
     const observe = (chunk: Buffer): void => {
