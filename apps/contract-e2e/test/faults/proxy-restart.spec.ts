@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { createTcpOutageProxy, type TcpOutageProxy } from '@tapes/testing';
 import { disposeWorkdirs, proxyProcess, type ProxyProcess } from '../support/capture-apps';
 import { serveFaultTurn, turnThroughProxy } from '../support/fault-turns';
 import { MockUpstream } from '../support/mock-upstream';
 import { eventually } from '../support/poll';
 import { metricByLabel, metricValue } from '../support/prometheus';
 import { SiteDatabase } from '../support/site-database';
+import { StorageLink } from '../support/storage-link';
 import { spoolFiles } from '../support/spool-files';
 import { Traffic } from '../support/traffic';
 import { addDrops, countTurns, reportCount, storedMarkers, turnMarker } from '../support/turn-accounting';
@@ -21,13 +21,13 @@ const SCENARIO = 'proxy restarted (SIGTERM) with a non-empty spool';
 const TURNS = 20;
 
 let database: SiteDatabase;
-let storage: TcpOutageProxy;
+let storage: StorageLink;
 let upstream: MockUpstream;
 let proxy: ProxyProcess;
 
 beforeAll(async () => {
   database = await SiteDatabase.create('postgresql');
-  storage = await createTcpOutageProxy(database.url);
+  storage = await StorageLink.open(database.url);
   upstream = await MockUpstream.start(serveFaultTurn);
   proxy = await proxyProcess({ upstream: upstream.url, databaseUrl: storage.url });
   await proxy.start();
@@ -45,7 +45,7 @@ it('keeps every turn across the restart and stores each exactly once when storag
   const markers = Array.from({ length: TURNS }, (_, i) => turnMarker('proxy-restart', i));
   const dropped: Record<string, number> = {};
 
-  await storage.down();
+  await storage.cut();
   const traffic = new Traffic(TURNS, { concurrency: 4, intervalMs: 0 }, (i) => turnThroughProxy(proxy, markers[i]!));
   await traffic.run();
   expect(traffic.failures).toEqual([]);
@@ -53,7 +53,7 @@ it('keeps every turn across the restart and stores each exactly once when storag
   addDrops(dropped, metricByLabel(await proxy.metrics(), 'tapes_proxy_turns_dropped_total', 'reason'));
   await proxy.stop();
 
-  await storage.up();
+  await storage.restore();
   const left = spoolFiles(path.join(proxy.dataDir, 'spool'));
   expect((await storedMarkers(database, markers)).size).toBe(0);
   expect(left).toBe(TURNS - Object.values(dropped).reduce((a, b) => a + b, 0));

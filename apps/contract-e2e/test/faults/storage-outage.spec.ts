@@ -1,17 +1,18 @@
-import { createTcpOutageProxy, type TcpOutageProxy } from '@tapes/testing';
 import { disposeWorkdirs, proxyProcess, type ProxyProcess } from '../support/capture-apps';
 import { serveFaultTurn, turnThroughProxy } from '../support/fault-turns';
 import { MockUpstream } from '../support/mock-upstream';
 import { eventually } from '../support/poll';
 import { metricByLabel, metricValue } from '../support/prometheus';
 import { SiteDatabase } from '../support/site-database';
+import { StorageLink } from '../support/storage-link';
 import { Traffic } from '../support/traffic';
 import { countTurns, reportCount, storedMarkers, turnMarker } from '../support/turn-accounting';
 
 /**
  * Fault scenario: PostgreSQL stops and comes back while agents keep talking through the proxy.
- * The proxy reaches its database through a TCP outage proxy: `down()` resets its connections and
- * refuses new ones, as a stopped server does, while the test still reads the database directly.
+ * The proxy reaches its database through a StorageLink (a TCP proxy): `cut()` resets its
+ * connections and refuses new ones, as a stopped server does, while the test still reads the
+ * database directly.
  * Every agent request must succeed unchanged; every turn must end stored (spooled meanwhile).
  */
 
@@ -19,13 +20,13 @@ const SCENARIO = 'storage stopped and restarted under proxy traffic';
 const TURNS = 40;
 
 let database: SiteDatabase;
-let storage: TcpOutageProxy;
+let storage: StorageLink;
 let upstream: MockUpstream;
 let proxy: ProxyProcess;
 
 beforeAll(async () => {
   database = await SiteDatabase.create('postgresql');
-  storage = await createTcpOutageProxy(database.url);
+  storage = await StorageLink.open(database.url);
   upstream = await MockUpstream.start(serveFaultTurn);
   proxy = await proxyProcess({ upstream: upstream.url, databaseUrl: storage.url });
   await proxy.start();
@@ -44,9 +45,9 @@ it('forwards every turn unchanged through the outage and stores each exactly onc
   const traffic = new Traffic(TURNS, { concurrency: 2, intervalMs: 25 }, (i) => turnThroughProxy(proxy, markers[i]!));
   const outage = (async () => {
     await traffic.reached(10);
-    await storage.down();
+    await storage.cut();
     await traffic.reached(28);
-    await storage.up();
+    await storage.restore();
   })();
   await Promise.all([traffic.run(), outage]);
   expect(traffic.failures).toEqual([]);

@@ -21,6 +21,8 @@ export interface TurnLedger {
  */
 export class SiteDatabase {
   private reader: TurnStore | undefined;
+  /** The test's own connections for raw reads (polled often: kept open). */
+  private pool: pg.Pool | undefined;
 
   private constructor(
     readonly kind: DatabaseKind,
@@ -86,6 +88,8 @@ export class SiteDatabase {
   async dispose(): Promise<void> {
     await this.reader?.close();
     this.reader = undefined;
+    await this.pool?.end();
+    this.pool = undefined;
     await this.remove();
   }
 
@@ -98,12 +102,11 @@ export class SiteDatabase {
         db.close();
       }
     }
-    const client = new pg.Client({ connectionString: this.url });
-    await client.connect();
-    try {
-      return (await client.query(text, params)).rows as T[];
-    } finally {
-      await client.end();
+    if (!this.pool) {
+      this.pool = new pg.Pool({ connectionString: this.url, max: 2 });
+      // An idle connection that dies is replaced on the next query; the query itself reports failures.
+      this.pool.on('error', () => undefined);
     }
+    return (await this.pool.query(text, params)).rows as T[];
   }
 }

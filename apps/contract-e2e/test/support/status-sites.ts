@@ -1,4 +1,3 @@
-import { createTcpOutageProxy, type TcpOutageProxy } from '@tapes/testing';
 import type { ClientView, Exchange, Fate, IngestPost, Site, StatusCase } from '../status-cases';
 import { LIMITS } from '../status-cases';
 import type { AppProcess } from './app-process';
@@ -10,6 +9,7 @@ import { MockUpstream } from './mock-upstream';
 import { eventually } from './poll';
 import { metricByLabel, metricValue } from './prometheus';
 import { SiteDatabase } from './site-database';
+import { StorageLink } from './storage-link';
 
 /** What a site did with one case's input, in the table's own terms. */
 export interface Observed {
@@ -53,8 +53,9 @@ async function sidecarCounters(app: AppProcess): Promise<Counters> {
 /**
  * The apps of the status table, as processes: a proxy before a mock upstream, an ingest with a
  * token, a sidecar posting to it with that token and one with a wrong token. The proxy and ingest
- * reach PostgreSQL through TCP outage proxies, so "storage down" cuts exactly their connections
- * while the test keeps reading the databases directly. Byte limits are the table's LIMITS.
+ * reach PostgreSQL through StorageLinks (TCP proxies), so "storage down" cuts exactly their
+ * connections while the test keeps reading the databases directly. Byte limits are the table's
+ * LIMITS.
  */
 export class StatusSites {
   private constructor(
@@ -64,12 +65,12 @@ export class StatusSites {
     private readonly sidecars: { good: SidecarProcess; wrongToken: SidecarProcess },
     private readonly envoys: { good: EnvoyClient; wrongToken: EnvoyClient },
     private readonly databases: { proxy: SiteDatabase; ingest: SiteDatabase },
-    private readonly storage: { proxy: TcpOutageProxy; ingest: TcpOutageProxy },
+    private readonly storage: { proxy: StorageLink; ingest: StorageLink },
   ) {}
 
   static async start(): Promise<StatusSites> {
     const databases = { proxy: await SiteDatabase.create('postgresql'), ingest: await SiteDatabase.create('postgresql') };
-    const storage = { proxy: await createTcpOutageProxy(databases.proxy.url), ingest: await createTcpOutageProxy(databases.ingest.url) };
+    const storage = { proxy: await StorageLink.open(databases.proxy.url), ingest: await StorageLink.open(databases.ingest.url) };
     const upstream = await MockUpstream.start();
     const proxy = await proxyProcess({ upstream: upstream.url, databaseUrl: storage.proxy.url, env: { TAPES_MAX_CAPTURE_BODY_BYTES: String(LIMITS.proxyCaptureBytes) } });
     const ingest = await ingestProcess({ databaseUrl: storage.ingest.url, token: TOKEN, env: { INGEST_BODY_LIMIT: String(LIMITS.ingestBodyBytes) } });
@@ -85,7 +86,7 @@ export class StatusSites {
   /** Runs one case at every site, one site after the other, and says what each did. */
   async run(statusCase: StatusCase, agentPrefix: string): Promise<Record<Site, Observed>> {
     const agent = (site: Site) => `${agentPrefix}:${site}`;
-    if (statusCase.storageDown) await Promise.all([this.storage.proxy.down(), this.storage.ingest.down()]);
+    if (statusCase.storageDown) await Promise.all([this.storage.proxy.cut(), this.storage.ingest.cut()]);
     let observed: Record<Site, Observed>;
     try {
       observed = {
@@ -94,7 +95,7 @@ export class StatusSites {
         ingest: await this.postToIngest(statusCase.ingest.post, agent('ingest')),
       };
     } finally {
-      if (statusCase.storageDown) await Promise.all([this.storage.proxy.up(), this.storage.ingest.up()]);
+      if (statusCase.storageDown) await Promise.all([this.storage.proxy.restore(), this.storage.ingest.restore()]);
     }
     // A spooled turn counts only once it has reached the database after storage came back.
     await this.awaitSpooled(observed.proxy, this.databases.proxy, agent('proxy'));
