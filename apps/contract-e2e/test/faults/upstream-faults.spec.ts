@@ -139,4 +139,5 @@ it('shows the agent what the upstream did and ends every turn stored or dropped 
   const droppedKinds = KINDS.flatMap((k) => ('dropped' in k.fate ? [k.fate.dropped] : []));
   expect(count).toMatchObject({ sent: TURNS.length, stored: TURNS.length - PER_KIND * droppedKinds.length, unexplained: 0, duplicates: 0 });
   expect(count.dropped).toEqual({ upstream_status: PER_KIND });
+  expect(count.ledger).toEqual({ rows: count.stored, distinctRequestIds: count.stored, distinctRequestBodies: count.stored });
 }, 120_000);

@@ -18,9 +18,7 @@ export interface ProxyProcess extends AppProcess {
   readonly dataDir: string;
 }
 
-export interface IngestProcess extends AppProcess {
-  readonly token: string | undefined;
-}
+export type IngestProcess = AppProcess;
 
 export interface SidecarProcess extends AppProcess {
   readonly grpcPort: number;
@@ -86,7 +84,7 @@ export async function ingestProcess(options: { label?: string; databaseUrl: stri
       ...options.env,
     },
   });
-  return Object.assign(app, { token: options.token });
+  return app;
 }
 
 /**
