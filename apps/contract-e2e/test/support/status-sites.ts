@@ -77,10 +77,16 @@ export class StatusSites {
     const sidecarEnv = { CAPTURE_MAX_BODY_BYTES: String(LIMITS.sidecarCaptureBytes) };
     const good = await sidecarProcess({ ingestUrl: ingest.url, token: TOKEN, env: sidecarEnv });
     const wrongToken = await sidecarProcess({ label: 'sidecar (wrong ingest token)', ingestUrl: ingest.url, token: 'not-the-ingest-token-at-all', env: sidecarEnv });
-    await Promise.all([proxy.start(), ingest.start()]);
-    await Promise.all([good.start(), wrongToken.start()]);
     const envoys = { good: new EnvoyClient(good.grpcPort), wrongToken: new EnvoyClient(wrongToken.grpcPort) };
-    return new StatusSites(upstream, proxy, ingest, { good, wrongToken }, envoys, databases, storage);
+    const sites = new StatusSites(upstream, proxy, ingest, { good, wrongToken }, envoys, databases, storage);
+    try {
+      await Promise.all([proxy.start(), ingest.start()]);
+      await Promise.all([good.start(), wrongToken.start()]);
+    } catch (err) {
+      await sites.dispose();
+      throw err;
+    }
+    return sites;
   }
 
   /** Runs one case at every site, one site after the other, and says what each did. */
