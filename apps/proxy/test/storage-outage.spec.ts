@@ -110,4 +110,19 @@ describe('storage outage (real PostgreSQL)', () => {
     await eventually(async () => ((await storedCount()) === storedBefore + 3 ? true : undefined), 30_000, 'the spooled turns to arrive after the restart');
     expect(metricValue(await metrics(), 'tapes_proxy_spool_depth')).toBe(0);
   });
+
+  it('starts and forwards while the database is unreachable at start-up, and stores the turns once it answers', async () => {
+    const storedBefore = await storedCount();
+    const outage = await takePostgresOffline(pg.url);
+    try {
+      proxy = await startProxy({ upstream: upstream.url, databaseUrl: pg.url, dataDir });
+      await sendTurns(200, 2);
+      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 2 ? true : undefined), 15_000, 'two spooled turns');
+      expect((await send(`${proxy.url}/_tapes/health/storage`)).status).toBe(503);
+    } finally {
+      await outage.restore();
+    }
+    await eventually(async () => ((await storedCount()) === storedBefore + 2 ? true : undefined), 30_000, 'the turns captured before storage opened');
+    expect((await send(`${proxy.url}/_tapes/health/storage`)).status).toBe(200);
+  });
 });

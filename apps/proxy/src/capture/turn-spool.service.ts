@@ -6,8 +6,12 @@ import { StorageWorkerExitError, WorkerTurnStore, type RecordedTurn } from '../s
 import type { PendingTurn } from './pending-turn';
 import { decodeSpooledTurn, encodeSpooledTurn, SpooledTurnError } from './spooled-turn';
 
-/** Retry pacing while storage is away: quick at first (a blip), at most every 30 s (an outage). */
-const BACKOFF = { initialMs: 250, maxMs: 30_000 };
+/**
+ * Retry pacing while storage is away: quick at first (a blip), then at most every 5 s. One
+ * attempt is one cheap query to a local or nearby database, and after an outage the turns should
+ * arrive soon after it is back, not up to a long backoff later.
+ */
+const BACKOFF = { initialMs: 250, maxMs: 5_000 };
 
 /**
  * A spooled turn that keeps failing with errors that are neither "unavailable" nor "invalid" is

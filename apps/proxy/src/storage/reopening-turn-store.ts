@@ -14,7 +14,8 @@ import {
   type TurnStore,
 } from '@tapes/storage';
 
-const REOPEN_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 30_000 };
+/** Each attempt migrates and pings; every 10 s at most keeps that cheap while the database is away. */
+const REOPEN_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 10_000 };
 
 export interface ReopeningTurnStoreOptions {
   backend: Backend;
