@@ -97,9 +97,6 @@ const NOT_JSON = '{"model": "claude-3-5-sonnet-20241022", "messages": [';
 const BIG_PROMPT = 'x'.repeat(100 * 1024);
 
 /** Ingest and the other two sites disagree on exchanges the others do not record as turns. */
-const INGEST_STORES_NON_TURNS =
-  'ingest stores any envelope whose provider it knows, whatever its path or status; proxy and sidecar record only a 200 from a known turn endpoint (design §7). Reported to apps/ingest.';
-
 export const STATUS_CASES: StatusCase[] = [
   {
     name: 'malformed request body (not JSON), refused by the upstream',
@@ -123,13 +120,13 @@ export const STATUS_CASES: StatusCase[] = [
     name: 'non-turn endpoint: GET /v1/models',
     proxy: { exchange: { method: 'GET', path: '/v1/models', status: 200, responseContentType: 'application/json', responseBody: '{"data":[]}' }, client: { relayed: 200 }, fate: { dropped: 'non_turn_request' } },
     sidecar: { exchange: { method: 'GET', path: '/v1/models', status: 200, responseContentType: 'application/json', responseBody: '{"data":[]}' }, client: { envoy: 'continue' }, fate: { dropped: 'non_turn_request' } },
-    ingest: { post: envelope({ path: '/v1/models', request_body: '', response_body: '{"data":[]}' }), client: { status: 202 }, fate: { stored: 'unreduced' }, divergence: INGEST_STORES_NON_TURNS },
+    ingest: { post: envelope({ path: '/v1/models', request_body: '', response_body: '{"data":[]}' }), client: { status: 422, code: 'unprocessable_turn' }, fate: { refused: true } },
   },
   {
     name: 'non-turn endpoint: POST /v1/messages/count_tokens',
     proxy: { exchange: turn({ path: '/v1/messages/count_tokens', responseBody: '{"input_tokens":12}' }), client: { relayed: 200 }, fate: { dropped: 'non_turn_request' } },
     sidecar: { exchange: turn({ path: '/v1/messages/count_tokens', responseBody: '{"input_tokens":12}' }), client: { envoy: 'continue' }, fate: { dropped: 'non_turn_request' } },
-    ingest: { post: envelope({ path: '/v1/messages/count_tokens', response_body: '{"input_tokens":12}' }), client: { status: 202 }, fate: { stored: 'unreduced' }, divergence: INGEST_STORES_NON_TURNS },
+    ingest: { post: envelope({ path: '/v1/messages/count_tokens', response_body: '{"input_tokens":12}' }), client: { status: 422, code: 'unprocessable_turn' }, fate: { refused: true } },
   },
   ...[
     { status: 429, error: anthropicError('rate_limit_error', 'Number of requests has exceeded your rate limit') },
@@ -139,8 +136,8 @@ export const STATUS_CASES: StatusCase[] = [
       name: `upstream ${status}`,
       proxy: { exchange: turn({ status, responseBody: error }), client: { relayed: status }, fate: { dropped: 'upstream_status' } },
       sidecar: { exchange: turn({ status, responseBody: error }), client: { envoy: 'continue' }, fate: { dropped: 'upstream_status' } },
-      // The sidecar never posts a non-200; a client that does gets the error body stored as a turn.
-      ingest: { post: envelope({ status, response_body: error }), client: { status: 202 }, fate: { stored: 'partial' }, divergence: INGEST_STORES_NON_TURNS },
+      // The sidecar never posts a non-200; a client that does is told it is not a turn.
+      ingest: { post: envelope({ status, response_body: error }), client: { status: 422, code: 'unprocessable_turn' }, fate: { refused: true } },
     }),
   ),
   {

@@ -53,6 +53,8 @@ const SINGLE: Case[] = [
   { name: 'invalid base64', post: { body: rawTurn(stream, { response_body_base64: 'not base64!' }) }, status: 400, code: 'malformed_envelope', turns: 0, nodes: 0 },
   { name: 'missing provider', post: { body: { request: anthropicRequest, response: oneshot } }, status: 422, code: 'unknown_provider', turns: 0, nodes: 0 },
   { name: 'unknown provider', post: { body: parsedTurn({ provider: 'acme' }) }, status: 422, code: 'unknown_provider', turns: 0, nodes: 0 },
+  { name: 'a path that is not a turn endpoint', post: { body: rawTurn(stream, { path: '/v1/messages/count_tokens' }) }, status: 422, code: 'unprocessable_turn', turns: 0, nodes: 0 },
+  { name: 'an upstream status other than 200', post: { body: rawTurn(stream, { status: 429 }) }, status: 422, code: 'unprocessable_turn', turns: 0, nodes: 0 },
   { name: 'path of another provider', post: { body: parsedTurn({ path: '/v1/chat/completions' }) }, status: 422, code: 'unprocessable_turn', turns: 0, nodes: 0 },
   { name: 'parsed request that is not a request', post: { body: parsedTurn({ request: 'not-valid-json-object' }) }, status: 422, code: 'unprocessable_turn', turns: 0, nodes: 0 },
   { name: 'parsed response that is a string', post: { body: parsedTurn({ response: 'nope' }) }, status: 422, code: 'unprocessable_turn', turns: 0, nodes: 0 },

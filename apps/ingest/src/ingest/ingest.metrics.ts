@@ -12,6 +12,8 @@ export type WriteStatus =
   | 'reject_too_large'
   | 'reject_auth'
   | 'unknown_provider'
+  | 'non_turn_request'
+  | 'upstream_status'
   | 'downstream_error';
 
 /** prometheus `ExponentialBucketsRange(256, 16 MiB, 12)`, as tapes uses for body sizes. */

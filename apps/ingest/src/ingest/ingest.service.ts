@@ -105,10 +105,16 @@ export class IngestService {
     if (envelope.api !== undefined && !(TURN_APIS as readonly string[]).includes(envelope.api)) {
       throw new Rejection('unknown_provider', 'unprocessable_turn', `unsupported api ${JSON.stringify(envelope.api)} (supported: ${TURN_APIS.join(', ')})`);
     }
-    const reducer =
-      (envelope.api && reducerFor(this.reducers, { api: envelope.api as TurnApi })) ||
-      (envelope.path && reducerForPath(this.reducers, envelope.path)) ||
-      reducerFor(this.reducers, { provider });
+    // Like the proxy and the sidecar (design §7), ingest records only a 200 from a turn endpoint:
+    // a rate-limit error or a count_tokens call is not a conversation turn.
+    if (envelope.status !== undefined && envelope.status !== 200) {
+      throw new Rejection('upstream_status', 'unprocessable_turn', `only turns the upstream answered with 200 are recorded (status ${envelope.status})`);
+    }
+    const byPath = envelope.path === undefined ? undefined : reducerForPath(this.reducers, envelope.path);
+    if (envelope.path !== undefined && !envelope.api && !byPath) {
+      throw new Rejection('non_turn_request', 'unprocessable_turn', `${JSON.stringify(envelope.path)} is not a turn endpoint (${TURN_APIS.join(', ')})`);
+    }
+    const reducer = (envelope.api && reducerFor(this.reducers, { api: envelope.api as TurnApi })) || byPath || reducerFor(this.reducers, { provider });
     if (!reducer) throw new Rejection('unknown_provider', 'unknown_provider', `no reducer serves provider ${provider}`);
     if (reducer.provider !== provider) {
       throw new Rejection('reject_parse', 'unprocessable_turn', `${envelope.api ? `api ${envelope.api}` : `path ${envelope.path}`} belongs to ${reducer.provider}, not ${provider}`);
