@@ -84,6 +84,8 @@ describe('storage outage (real PostgreSQL)', () => {
     }
 
     await eventually(async () => ((await storedCount()) === 5 ? true : undefined), 30_000, 'all five turns stored after the outage');
+    // The spool file is removed just after the store commits: wait for the drain to settle.
+    await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 0 ? true : undefined), 10_000, 'the spool emptied');
     const exposition = await metrics();
     expect(metricValue(exposition, 'tapes_proxy_turns_spooled_total')).toBe(5);
     expect(metricValue(exposition, 'tapes_proxy_turns_stored_total')).toBe(5);
