@@ -13,18 +13,20 @@
  * Phases (targets from issue #5):
  *  1. added latency, 2 KB one-shot request and response, 1 connection: p50 ≤ 0.3 ms, p99 ≤ 1 ms;
  *  2. throughput at 64 connections (autocannon, 5 s each): ≥ 0.6× direct;
- *  3. 120 SSE frames 20 ms apart, 8 streams at a time: added TTFB ≤ 1 ms, added inter-frame p99 ≤ 1 ms;
+ *  3. 120 SSE frames 20 ms apart, 3 rounds of 8 concurrent streams (after a warm-up round): added
+ *     TTFB ≤ 1 ms, added inter-frame p99 ≤ 1 ms;
  *  4. 500 concurrent streams with 150 KB requests: proxy RSS (all threads) < 300 MB.
  * One machine runs client, proxy and upstream (2 cores here): the figures include that contention,
- * the baseline too.
+ * the baseline too. Each phase gets a fresh proxy process, so none inherits another's heap.
  */
 import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { percentiles, rssMb, startChild, stopChild, timedPost, timedStream, type Percentiles } from './lib/proxy-load';
+import { percentiles, rssMb, startChild, stopChild, timedPost, timedStream, type Percentiles, type StreamTiming } from './lib/proxy-load';
 
 const root = path.resolve(__dirname, '../..');
 const useBundle = process.argv.includes('--bundle');
@@ -90,11 +92,15 @@ async function throughput(url: string): Promise<number> {
   return result.requests.average;
 }
 
-async function streamPhase(url: string): Promise<{ ttfb: Percentiles; gaps: Percentiles; frames: number }> {
+/** Rounds of 8 concurrent streams, one round after another. */
+async function streamPhase(url: string, frames = 120, rounds = 3): Promise<{ ttfb: Percentiles; gaps: Percentiles; frames: number }> {
   const body = requestBody(2048, true);
-  const runs = await Promise.all(Array.from({ length: 8 }, () => timedStream(url, { ...HEADERS, 'x-bench-mode': 'sse' }, body)));
-  if (runs.some((r) => r.frames !== 120)) throw new Error(`${url}: a stream did not deliver 120 frames`);
-  return { ttfb: percentiles(runs.map((r) => r.ttfb)), gaps: percentiles(runs.flatMap((r) => r.gaps)), frames: runs.length * 120 };
+  const runs: StreamTiming[] = [];
+  for (let round = 0; round < rounds; round++) {
+    runs.push(...(await Promise.all(Array.from({ length: 8 }, () => timedStream(url, { ...HEADERS, 'x-bench-mode': 'sse', 'x-bench-frames': String(frames) }, body)))));
+  }
+  if (runs.some((r) => r.frames !== frames)) throw new Error(`${url}: a stream did not deliver ${frames} frames`);
+  return { ttfb: percentiles(runs.map((r) => r.ttfb)), gaps: percentiles(runs.flatMap((r) => r.gaps)), frames: runs.length * frames };
 }
 
 async function memoryPhase(url: string, pid: number): Promise<{ idle: number; peak: number }> {
@@ -125,70 +131,75 @@ async function metric(base: string, name: string): Promise<string> {
     .join('; ');
 }
 
-/** Waits (at most a minute) until the proxy holds no capture bytes: every turn stored. */
-async function quiet(base: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const line = await metric(base, 'tapes_proxy_queue_bytes');
-    if (Number(line.slice(line.lastIndexOf(' ') + 1)) === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+interface ProxyProcess {
+  base: string;
+  pid: number;
+}
+
+/** Runs one phase against a fresh proxy process (fresh data dir): phases do not inherit each other's heap. */
+async function withProxy<T>(upstreamUrl: string, env: NodeJS.ProcessEnv, phase: (proxy: ProxyProcess) => Promise<T>): Promise<T> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tapes-proxy-bench-'));
+  const port = await freePort();
+  const tsNode = ['--require', '@swc-node/register'];
+  const entry = useBundle ? [path.join(root, 'dist/apps/proxy/main.js')] : [...tsNode, path.join(root, 'apps/proxy/src/main.ts')];
+  const child = spawn(process.execPath, entry, {
+    env: { ...env, TAPES_PROXY_LISTEN: `127.0.0.1:${port}`, TAPES_UPSTREAM_ANTHROPIC: upstreamUrl, TAPES_DATA_DIR: dataDir, LOG_LEVEL: logLevel },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilUp(`${base}/_tapes/health/live`);
+    return await phase({ base, pid: child.pid! });
+  } finally {
+    await stopChild(child);
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 async function main(): Promise<void> {
   const env = { ...process.env, SWC_NODE_PROJECT: path.join(root, 'tsconfig.base.json') };
-  const tsNode = ['--require', '@swc-node/register'];
-  const upstream = await startChild(process.execPath, [...tsNode, path.join(__dirname, 'lib/proxy-mock-upstream.ts')], env, /listening (\d+)/);
+  const upstream = await startChild(process.execPath, ['--require', '@swc-node/register', path.join(__dirname, 'lib/proxy-mock-upstream.ts')], env, /listening (\d+)/);
   const upstreamUrl = `http://127.0.0.1:${upstream.match[1]}`;
-
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tapes-proxy-bench-'));
-  const port = await freePort();
-  const proxyEntry = useBundle ? [path.join(root, 'dist/apps/proxy/main.js')] : [...tsNode, path.join(root, 'apps/proxy/src/main.ts')];
-  const proxyEnv = { ...env, TAPES_PROXY_LISTEN: `127.0.0.1:${port}`, TAPES_UPSTREAM_ANTHROPIC: upstreamUrl, TAPES_DATA_DIR: dataDir, LOG_LEVEL: logLevel };
-  const proxyChild = (await import('node:child_process')).spawn(process.execPath, proxyEntry, { env: proxyEnv, stdio: ['ignore', 'ignore', 'inherit'] });
-  const proxyBase = `http://127.0.0.1:${port}`;
+  const direct = `${upstreamUrl}/v1/messages`;
   try {
-    await waitUntilUp(`${proxyBase}/_tapes/health/live`);
-    const direct = `${upstreamUrl}/v1/messages`;
-    const proxied = `${proxyBase}/v1/messages`;
-    console.log(`proxy: ${useBundle ? 'dist/apps/proxy/main.js' : 'apps/proxy/src/main.ts (swc)'}, pid ${proxyChild.pid}, LOG_LEVEL=${logLevel}, capture ON, SQLite in ${dataDir}`);
-    console.log(`machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, node ${process.version}\n`);
+    console.log(`proxy: ${useBundle ? 'dist/apps/proxy/main.js' : 'apps/proxy/src/main.ts (swc)'}, a fresh process per phase, LOG_LEVEL=${logLevel}, capture ON, embedded SQLite`);
+    console.log(`machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 
-    // Each phase starts from a quiet proxy (no turns waiting for storage); the flood of the
-    // throughput phase runs last, since the queue it fills is drained long after it ends.
-    const latency = await latencyPhase(direct, proxied);
-    await quiet(proxyBase);
-    const stream = { direct: await streamPhase(direct), proxy: await streamPhase(proxied) };
-    await quiet(proxyBase);
-    const memory = await memoryPhase(proxied, proxyChild.pid!);
-    await quiet(proxyBase);
-    const rps = { direct: await throughput(direct), proxy: await throughput(proxied) };
-    const captureAfterLoad = [
-      await metric(proxyBase, 'tapes_proxy_turns_captured_total'),
-      await metric(proxyBase, 'tapes_proxy_turns_stored_total'),
-      await metric(proxyBase, 'tapes_proxy_turns_dropped_total'),
-      await metric(proxyBase, 'tapes_proxy_queue_bytes'),
-    ];
+    const latency = await withProxy(upstreamUrl, env, (proxy) => latencyPhase(direct, `${proxy.base}/v1/messages`));
+    const stream = await withProxy(upstreamUrl, env, async (proxy) => {
+      await streamPhase(direct, 10, 1);
+      await streamPhase(`${proxy.base}/v1/messages`, 10, 1); // warm-up: the SSE reduction path
+      return { direct: await streamPhase(direct), proxy: await streamPhase(`${proxy.base}/v1/messages`) };
+    });
+    const memory = await withProxy(upstreamUrl, env, (proxy) => memoryPhase(`${proxy.base}/v1/messages`, proxy.pid));
+    const load = await withProxy(upstreamUrl, env, async (proxy) => {
+      const rps = { direct: await throughput(direct), proxy: await throughput(`${proxy.base}/v1/messages`) };
+      const capture = [
+        await metric(proxy.base, 'tapes_proxy_turns_captured_total'),
+        await metric(proxy.base, 'tapes_proxy_turns_stored_total'),
+        await metric(proxy.base, 'tapes_proxy_turns_dropped_total'),
+        await metric(proxy.base, 'tapes_proxy_queue_bytes'),
+      ];
+      return { rps, capture };
+    });
 
     const addedP50 = latency.proxy.p50 - latency.direct.p50;
     const addedP99 = latency.proxy.p99 - latency.direct.p99;
-    const ratio = rps.proxy / rps.direct;
+    const ratio = load.rps.proxy / load.rps.direct;
     const addedTtfb = stream.proxy.ttfb.p50 - stream.direct.ttfb.p50;
     const addedGapP99 = stream.proxy.gaps.p99 - stream.direct.gaps.p99;
     console.log('| figure | direct | via proxy | added / ratio | target | |');
     console.log('|---|---|---|---|---|---|');
     console.log(row('2 KB one-shot, 1 conn, p50 latency (ms)', f(latency.direct.p50), f(latency.proxy.p50), f(addedP50), '≤ 0.3 ms added', addedP50 <= 0.3));
     console.log(row('2 KB one-shot, 1 conn, p99 latency (ms)', f(latency.direct.p99), f(latency.proxy.p99), f(addedP99), '≤ 1 ms added', addedP99 <= 1));
-    console.log(row('64 connections, requests/s', f(rps.direct, 0), f(rps.proxy, 0), `${f(ratio, 2)}×`, '≥ 0.6× direct', ratio >= 0.6));
+    console.log(row('64 connections, requests/s', f(load.rps.direct, 0), f(load.rps.proxy, 0), `${f(ratio, 2)}×`, '≥ 0.6× direct', ratio >= 0.6));
     console.log(row('SSE 120×20 ms, TTFB p50 (ms)', f(stream.direct.ttfb.p50), f(stream.proxy.ttfb.p50), f(addedTtfb), '≤ 1 ms added', addedTtfb <= 1));
     console.log(row('SSE 120×20 ms, inter-frame p99 (ms)', f(stream.direct.gaps.p99), f(stream.proxy.gaps.p99), f(addedGapP99), '≤ 1 ms added', addedGapP99 <= 1));
     console.log(row('500 streams × 150 KB requests, proxy RSS (MB)', '', `${f(memory.peak, 0)} peak (idle ${f(memory.idle, 0)})`, '', '< 300 MB', memory.peak < 300));
     console.log(`\nstream frame gaps (ms): direct p50 ${f(stream.direct.gaps.p50)} / proxy p50 ${f(stream.proxy.gaps.p50)}; latency means: direct ${f(latency.direct.mean)} / proxy ${f(latency.proxy.mean)}`);
-    console.log(`capture after the load phases: ${captureAfterLoad.join(' | ')}`);
+    console.log(`capture after the throughput phase: ${load.capture.join(' | ')}`);
   } finally {
-    await stopChild(proxyChild);
     await stopChild(upstream.child);
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -148,9 +148,10 @@ export class ForwardingService {
 }
 
 /**
- * The client's body, chunk by chunk, each one copied into the capture before it goes upstream.
- * Iterating the request keeps backpressure (undici pulls as fast as the upstream takes it), and an
- * aborted upload ends the iteration with its error, which aborts the upstream request.
+ * The client's body, chunk by chunk, each one handed to capture (which keeps a reference, up to its
+ * limits) as it goes upstream. Iterating the request keeps backpressure (undici pulls as fast as the
+ * upstream takes it), and an aborted upload ends the iteration with its error, which aborts the
+ * upstream request.
  */
 async function* tapRequest(req: IncomingMessage, capture: TurnCapture): AsyncGenerator<Buffer> {
   for await (const chunk of req as AsyncIterable<Buffer>) {
