@@ -6,6 +6,7 @@ import { isStorageWorker } from './storage/worker-role';
  * so the storage thread never loads Nest and the proxy thread never opens a database).
  */
 function fail(err: unknown): never {
+  // By name, not instanceof: importing @tapes/nest-kit here would load Nest into the storage thread.
   if (err instanceof Error && err.name === 'ConfigError') console.error(err.message);
   else console.error('tapes proxy failed to start:', err);
   process.exit(1);

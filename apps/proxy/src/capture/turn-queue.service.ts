@@ -115,6 +115,7 @@ export class TurnQueue {
     this.metrics.turnsCaptured.inc({ provider: turn.provider, outcome: recorded.outcome });
     if ('stored' in recorded) {
       this.metrics.turnsStored.inc({ result: recorded.stored.status });
+      this.logger.debug({ ...fields, outcome: recorded.outcome, turnId: recorded.stored.turnId, headHash: recorded.stored.headHash, newNodes: recorded.stored.newNodeCount }, 'turn stored');
       return;
     }
     const err = recorded.error;
