@@ -15,4 +15,13 @@ if [ -z "${TAPES_TEST_PG_URL:-}" ]; then
 fi
 echo "test PostgreSQL: $TAPES_TEST_PG_URL"
 
-npx nx run-many -t typecheck,lint,test --parallel=2 --output-style=stream "$@"
+log=$(mktemp)
+status=0
+npx nx run-many -t typecheck,lint,test --parallel=2 --output-style=stream "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line over every project's Jest summary ("Tests: 3 failed, 979 passed, 982 total").
+sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+  /Tests:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1); if ($(i) ~ /^skipped/) s += $(i-1) } }
+  END { printf "tests: %d passed, %d failed", p, f; if (s) printf ", %d skipped", s; printf "\n" }'
+rm -f "$log"
+exit "$status"
