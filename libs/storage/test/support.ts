@@ -89,7 +89,7 @@ export function turnRecord(nodes: Node[], overrides: Partial<TurnRecord> = {}): 
   return {
     requestId: `req-${randomUUID()}`,
     provider: nodes[0]?.bucket.provider ?? 'anthropic',
-    api: 'anthropic-messages',
+    api: 'anthropic.messages',
     agentName: nodes[0]?.bucket.agent_name,
     captureSite: 'proxy',
     method: 'POST',

@@ -76,7 +76,7 @@ describe.each(backends)('TurnStore on $name', ({ backend, create }) => {
           id: result.turnId,
           requestId: record.requestId,
           provider: 'anthropic',
-          api: 'anthropic-messages',
+          api: 'anthropic.messages',
           agentName: agent,
           captureSite: 'proxy',
           method: 'POST',

@@ -3,8 +3,8 @@ import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-/** Paths never worth a log line per request (probes and scrapes). */
-const QUIET_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics', '/ping']);
+/** Paths never worth a log line per request: probes and scrapes, at the root or under the proxy's /_tapes. */
+const QUIET_PATH = /^(?:\/_tapes)?\/(?:health(?:\/[a-z]+)?|metrics|ping)$/;
 
 /**
  * Structured JSON logs (pino via nestjs-pino): one request id on every line of a request (the
@@ -31,7 +31,7 @@ export function tapesLoggerModule(options: { level: string; app: string }): Dyna
       },
       // Nest's Fastify middleware layer may rewrite req.url before this runs; originalUrl is what was asked.
       autoLogging: {
-        ignore: (req: IncomingMessage & { originalUrl?: string }) => QUIET_PATHS.has((req.originalUrl ?? req.url ?? '').split('?')[0] ?? ''),
+        ignore: (req: IncomingMessage & { originalUrl?: string }) => QUIET_PATH.test((req.originalUrl ?? req.url ?? '').split('?')[0] ?? ''),
       },
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),

@@ -21,7 +21,7 @@ export interface TurnRecord {
   /** Idempotency key: storing the same requestId again is a no-op that answers `duplicate`. */
   requestId: string;
   provider: string;
-  /** The provider API, e.g. `anthropic-messages`, `openai-chat`, `openai-responses`, `ollama-chat`. */
+  /** The provider API (a TurnApi: `anthropic.messages`, `openai.chat_completions`, `openai.responses`, `ollama.chat`). */
   api?: string;
   agentName?: string;
   captureSite: CaptureSite;
