@@ -10,7 +10,7 @@ import {
   type Reducer,
   type TurnApi,
 } from '@tapes/capture';
-import { isProvider, PROVIDERS, type ChatResponse } from '@tapes/llm';
+import { isProvider, PROVIDERS, type ChatRequest, type ChatResponse } from '@tapes/llm';
 import { canonicalJson } from '@tapes/merkle';
 import { REDUCERS, TAPES_CONFIG, TapesError } from '@tapes/nest-kit';
 import { InvalidTurnError, StorageUnavailableError, type StoreResult, type TurnStore } from '@tapes/storage';
@@ -127,10 +127,10 @@ export class IngestService {
     const requestBytes = requestBytesOf(envelope);
     const responseBytes = responseBytesOf(envelope);
 
-    let requestInput: { document: unknown } | { error: string };
+    let requestInput: { document: unknown } | { parsed: ChatRequest } | { error: string };
     if (envelope.request !== undefined) {
-      requestInput = { document: envelope.request };
-      if (parsedForm) this.assertParsedRequest(reducer, envelope.request);
+      // The parsed form promises a structured request, so it is parsed (and refused) up front, once.
+      requestInput = parsedForm ? { parsed: this.parsedRequest(reducer, envelope.request) } : { document: envelope.request };
     } else {
       requestInput = parseJsonBytes(requestBytes);
     }
@@ -188,9 +188,9 @@ export class IngestService {
   }
 
   /** The parsed (#192) form promises a structured request: one that is not is a 422, as in Go. */
-  private assertParsedRequest(reducer: Reducer, document: unknown): void {
+  private parsedRequest(reducer: Reducer, document: unknown): ChatRequest {
     try {
-      reducer.parseRequest(document);
+      return reducer.parseRequest(document);
     } catch (err) {
       throw new Rejection('reject_parse', 'unprocessable_turn', `cannot parse request as ${reducer.api}: ${(err as Error).message}`);
     }

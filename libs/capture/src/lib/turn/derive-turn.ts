@@ -27,8 +27,8 @@ export interface DerivedTurn {
  */
 export function deriveTurn(input: {
   reducer: Reducer;
-  /** The parsed request JSON, or a parse failure already observed by the caller. */
-  request: { document: unknown } | { error: string };
+  /** The request JSON, a request the caller already parsed with this reducer, or a failure it observed. */
+  request: { document: unknown } | { parsed: ChatRequest } | { error: string };
   response: ChatResponse;
   agentName?: string | undefined;
   project?: string | undefined;
@@ -36,7 +36,9 @@ export function deriveTurn(input: {
   const { reducer, response } = input;
   const diagnostics = [...response.diagnostics];
   let request: ChatRequest | undefined;
-  if ('error' in input.request) {
+  if ('parsed' in input.request) {
+    request = input.request.parsed;
+  } else if ('error' in input.request) {
     diagnostics.push({ code: 'parse_error', detail: `request: ${input.request.error}`, data: { side: 'request' } });
   } else {
     try {
