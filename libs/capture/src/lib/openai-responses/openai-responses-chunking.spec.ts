@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { byteByByte, contentEnd, reduceChunks, reduceSplitText, splitAt, splitText, withCrlf } from '../../../test/support/byte-splits';
-import { isComplete } from '@tapes/llm';
-import { listFixtureDir, readFixture } from '@tapes/testing';
+import { describeBytePathProperties } from '../../../test/support/byte-path-properties';
+import { reduceSplitText, splitText } from '../../../test/support/byte-splits';
+import { listFixtureDir } from '@tapes/testing';
 import { OpenAIResponsesReducer } from './openai-responses-reducer';
 
 /**
@@ -32,44 +32,7 @@ it('finds every fixture it promises to cover', () => {
   expect(fixtures.length).toBeGreaterThanOrEqual(13);
 });
 
-describe.each(fixtures)('%s', (file) => {
-  const bytes = new Uint8Array(readFixture(file));
-  const whole = reduceChunks(reducer, contentTypeOf(file), [bytes]);
-
-  it('reduces alike when split at arbitrary points', () => {
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 40 }), (offsets) => {
-        expect(reduceChunks(reducer, contentTypeOf(file), splitAt(bytes, offsets))).toEqual(whole);
-      }),
-      { numRuns: 100 },
-    );
-  });
-
-  it('reduces alike when fed byte by byte', () => {
-    expect(reduceChunks(reducer, contentTypeOf(file), byteByByte(bytes))).toEqual(whole);
-  });
-
-  it('reduces alike with CRLF line endings, however split', () => {
-    const crlf = withCrlf(bytes);
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: crlf.length }), { maxLength: 20 }), (offsets) => {
-        expect(reduceChunks(reducer, contentTypeOf(file), splitAt(crlf, offsets))).toEqual(whole);
-      }),
-      { numRuns: 50 },
-    );
-  });
-
-  it('reduces a body cut at any byte to a result with diagnostics, never an exception', () => {
-    const end = contentEnd(bytes);
-    for (let cut = 0; cut < end; cut++) {
-      const response = reduceChunks(reducer, contentTypeOf(file), [bytes.subarray(0, cut)]);
-      expect(response.diagnostics.length).toBeGreaterThan(0);
-      expect(isComplete(response)).toBe(false);
-    }
-    // Only trailing whitespace is left to cut: the reduction is the whole one.
-    expect(reduceChunks(reducer, contentTypeOf(file), [bytes.subarray(0, end)])).toEqual(whole);
-  });
-});
+describeBytePathProperties(reducer, fixtures, contentTypeOf);
 
 const event = (type: string, fields: object): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
 
