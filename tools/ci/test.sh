@@ -7,10 +7,21 @@ cd "$(dirname "$0")/../.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 export PRISMA_SCHEMA_ENGINE_BINARY=/bin/false
 
+# A clone has nothing beside it (#10): no source, test or tool may reach for a sibling of the
+# checkout. (Jest's setup also fails any read that lands beside the checkout: tools/jest/setup-env.js.)
+if outside=$(git grep -nE '\.\./shared|TAPES_SHARED_FIXTURES' -- ':!*.md' ':!tools/ci/test.sh' 2>/dev/null); then
+  echo "these lines reach outside the repository; copy what they need into fixtures/:" >&2
+  echo "$outside" >&2
+  exit 1
+fi
+
 if [ -z "${TAPES_TEST_PG_URL:-}" ]; then
-  PG_PORT=${TAPES_CI_PG_PORT:-55432}
-  trap 'tools/ci/postgres.sh stop "$PG_PORT" || true' EXIT
-  TAPES_TEST_PG_URL=$(tools/ci/postgres.sh start "$PG_PORT")
+  # A cluster of our own on a free port; only it is stopped at exit (another run's, or one a
+  # developer started, is never touched).
+  started=$(tools/ci/postgres.sh start "${TAPES_CI_PG_PORT:-55432}")
+  pg_dir=$(sed -n 2p <<<"$started")
+  trap 'tools/ci/postgres.sh stop "$pg_dir" || true' EXIT
+  TAPES_TEST_PG_URL=$(sed -n 1p <<<"$started")
   export TAPES_TEST_PG_URL
 fi
 echo "test PostgreSQL: $TAPES_TEST_PG_URL"

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import { TapesLogger } from '@tapes/nest-kit';
 import { AppModule, type IngestAppOptions } from './app.module';
 import { IngestMetrics } from './ingest/ingest.metrics';
 
@@ -10,8 +10,7 @@ type CountedRequest = { tapesHandled?: boolean; tapesAuthRejected?: boolean };
 export async function createIngestApp(options: IngestAppOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: options.config.INGEST_BODY_LIMIT, forceCloseConnections: false });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, { bufferLogs: true });
-  app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  app.useLogger(app.get(TapesLogger));
 
   // Rejections the framework answers before a handler runs (413 body limit, 415 content type,
   // unparseable JSON, 401) are counted too: the #192 review found paths invisible to metrics.

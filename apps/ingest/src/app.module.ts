@@ -30,7 +30,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        tapesLoggerModule({ level: config.LOG_LEVEL, app: 'ingest' }),
+        tapesLoggerModule({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, app: 'ingest' }),
         MetricsModule.register({ app: 'ingest', prefix: 'tapes_ingest_' }),
         CaptureModule.forRoot(options.reducers),
         StorageModule.register(options.store ? { store: options.store } : { url: config.DATABASE_URL, dataDir: config.TAPES_DATA_DIR }),

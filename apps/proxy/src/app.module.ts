@@ -30,7 +30,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ProxyConfigModule.register(config),
-        tapesLoggerModule({ level: config.logLevel, app: 'proxy' }),
+        tapesLoggerModule({ level: config.logLevel, format: config.logFormat, app: 'proxy' }),
         MetricsModule.register({ app: 'proxy', prefix: METRICS_PREFIX }),
         ProxyMetricsModule,
         CaptureModule.forRoot(options.createReducers),

@@ -49,8 +49,8 @@ describe('the capture byte budget', () => {
       lock.release();
     }
     // The one turn it held is not lost: stored once the lock is gone (or spooled and then stored).
-    await eventually(async () => ((await storedRequestIds({ sqliteFile: sqlite.path })).length === 1 ? true : undefined), 20_000, 'the held turn to be stored');
+    await eventually(async () => ((await storedRequestIds({ sqliteFile: sqlite.path })).length === 1 ? true : undefined), 'the held turn to be stored');
     // Its bytes are released once the proxy hears back from storage, a moment after the commit.
-    await eventually(async () => (metricValue((await send(`${proxy.url}/_tapes/metrics`)).body.toString('utf8'), 'tapes_proxy_queue_bytes') === 0 ? true : undefined), 5_000, 'the budget released');
+    await eventually(async () => (metricValue((await send(`${proxy.url}/_tapes/metrics`)).body.toString('utf8'), 'tapes_proxy_queue_bytes') === 0 ? true : undefined), 'the budget released');
   });
 });

@@ -49,7 +49,7 @@ describe('a conversation of two turns (ref §1.4)', () => {
   }
 
   async function nodeCount(expected: number): Promise<number> {
-    return eventually(async () => ((await store.counts()).nodes === expected ? expected : undefined), 5_000, `${expected} nodes`);
+    return eventually(async () => ((await store.counts()).nodes === expected ? expected : undefined), `${expected} nodes`);
   }
 
   it('stores the replayed prefix once: 3 nodes, then 5, one leaf, and an ancestry of 5 newest first', async () => {

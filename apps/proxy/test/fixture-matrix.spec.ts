@@ -88,7 +88,6 @@ describe('every turn fixture through the proxy', () => {
         const ids = await storedRequestIds({ sqliteFile: sqlite.path });
         return ids.length > before ? ((await store.getTurn(ids.at(-1)!)) ?? undefined) : undefined;
       },
-      10_000,
       `the turn of ${fixture.name}`,
     );
     const expected = offlineTurn(fixture, plain);

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openStorage, type TurnStore } from '@tapes/storage';
 import { ANTHROPIC_FIXTURES, createTestSqlite, readFixture, type TestSqlite } from '@tapes/testing';
-import { send, type ReceivedChunk } from './support/http-client';
+import { send } from './support/http-client';
 import { MockUpstream, writeFrames } from './support/mock-upstream';
 import { startProxy, type RunningProxy } from './support/proxy-harness';
 import { eventually, metricValue, readTurns } from './support/stored-turns';
@@ -16,16 +16,6 @@ const streamFrames = streamBody
   .map((frame) => Buffer.from(frame, 'utf8'));
 const turnRequest = JSON.stringify(streamFixture.request);
 const turnHeaders = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-test' };
-
-/** When the client had received at least `bytes` bytes. */
-function arrivalOf(chunks: readonly ReceivedChunk[], bytes: number): number {
-  let received = 0;
-  for (const chunk of chunks) {
-    received += chunk.bytes.byteLength;
-    if (received >= bytes) return chunk.at;
-  }
-  throw new Error(`only ${received} of ${bytes} bytes arrived`);
-}
 
 function sseHead(res: http.ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
@@ -177,20 +167,32 @@ describe('forwarding', () => {
     });
 
     it('relays each streamed frame as it is sent, not buffered', async () => {
-      const sentAt: number[] = [];
+      // Lockstep: the upstream sends frame i+1 only once the client holds all of frame i. A proxy
+      // that buffered anything would never release frame i and the exchange would hang (the test
+      // fails at its timeout). No wall-clock bound: it holds however loaded the machine is (#10).
+      const frames = streamFrames.slice(0, 6);
+      const clientHas: Array<() => void> = [];
+      const received = frames.map((_f, i) => new Promise<void>((resolve) => (clientHas[i] = resolve)));
+      const ends = frames.map((_f, i) => frames.slice(0, i + 1).reduce((n, f) => n + f.byteLength, 0));
       upstream.handle(async (_req, res) => {
         sseHead(res);
-        await writeFrames(res, streamFrames.slice(0, 6), 100, sentAt);
+        for (const [i, frame] of frames.entries()) {
+          res.write(frame);
+          await received[i];
+        }
+        res.end();
       });
-      const res = await send(`${proxy.url}/v1/messages`, { method: 'POST', headers: turnHeaders, body: turnRequest });
-      expect(res.body.equals(Buffer.concat(streamFrames.slice(0, 6)))).toBe(true);
-      // Each frame must reach the client long before the next one is sent (100 ms later); 50 ms
-      // leaves room for a loaded 2-core machine. The precise figure is in tools/bench/proxy.bench.ts.
-      let frameEnd = 0;
-      sentAt.forEach((sent, i) => {
-        frameEnd += streamFrames[i]!.byteLength;
-        expect(arrivalOf(res.chunks, frameEnd) - sent).toBeLessThan(50);
+      let next = 0;
+      const res = await send(`${proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: turnHeaders,
+        body: turnRequest,
+        onChunk: (_chunk, total) => {
+          while (next < ends.length && total >= ends[next]!) clientHas[next++]!();
+        },
       });
+      expect(next).toBe(frames.length);
+      expect(res.body.equals(Buffer.concat(frames))).toBe(true);
     });
 
     it('keeps a slow stream that keeps talking alive past the idle timeout, and records it complete', async () => {
@@ -201,7 +203,7 @@ describe('forwarding', () => {
       const res = await send(`${proxy.url}/v1/messages`, { method: 'POST', headers: turnHeaders, body: turnRequest });
       expect(res.error).toBeUndefined();
       expect(res.body.equals(streamBody)).toBe(true);
-      const [turn] = await eventually(async () => ((await turns()).length === 1 ? turns() : undefined), 5_000, 'the turn to be stored');
+      const [turn] = await eventually(async () => ((await turns()).length === 1 ? turns() : undefined), 'the turn to be stored');
       expect(turn).toMatchObject({ outcome: 'complete', status: 200, provider: 'anthropic' });
     });
 
@@ -214,7 +216,7 @@ describe('forwarding', () => {
       const res = await send(`${proxy.url}/v1/messages`, { method: 'POST', headers: turnHeaders, body: turnRequest });
       expect(res.error).toBeDefined();
       expect(res.body.equals(Buffer.concat(streamFrames.slice(0, 3)))).toBe(true);
-      const [turn] = await eventually(async () => ((await turns()).length === 1 ? turns() : undefined), 5_000, 'the partial turn');
+      const [turn] = await eventually(async () => ((await turns()).length === 1 ? turns() : undefined), 'the partial turn');
       expect(turn!.outcome).toBe('partial');
       expect(turn!.diagnostics).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'interrupted', data: { reason: 'upstream_timeout' } })]));
       expect(Buffer.from(turn!.responseBody!).equals(Buffer.concat(streamFrames.slice(0, 3)))).toBe(true);
@@ -236,7 +238,7 @@ describe('forwarding', () => {
       expect(res.error?.message).toBe('client disconnected on purpose');
       expect(await upstreamClosedEarly).toBe(true);
 
-      const [turn] = await eventually(async () => ((await turns()).length === 1 ? turns() : undefined), 5_000, 'the partial turn');
+      const [turn] = await eventually(async () => ((await turns()).length === 1 ? turns() : undefined), 'the partial turn');
       expect(turn!.outcome).toBe('partial');
       expect(turn!.diagnostics).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'interrupted', data: { reason: 'client_disconnect' } })]));
       expect(streamBody.subarray(0, turn!.responseBody!.byteLength).equals(Buffer.from(turn!.responseBody!))).toBe(true);
@@ -252,7 +254,7 @@ describe('forwarding', () => {
       const res = await send(`${proxy.url}/v1/messages`, { method: 'POST', headers: turnHeaders, body: turnRequest });
       expect(res.error).toBeDefined(); // never a response that pretends to be complete
       expect(res.body.equals(Buffer.concat(streamFrames.slice(0, 4)))).toBe(true);
-      const [turn] = await eventually(async () => ((await turns()).length === 1 ? turns() : undefined), 5_000, 'the partial turn');
+      const [turn] = await eventually(async () => ((await turns()).length === 1 ? turns() : undefined), 'the partial turn');
       expect(turn!.outcome).toBe('partial');
       expect(turn!.diagnostics).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'interrupted', data: { reason: 'upstream_error' } })]));
       // Counted when the proxy hears back from storage, a moment after the row commits.

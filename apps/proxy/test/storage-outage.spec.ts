@@ -75,7 +75,7 @@ describe('storage outage (real PostgreSQL)', () => {
     const outage = await takePostgresOffline(pg.url);
     try {
       await sendTurns(0, 5);
-      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 5 ? true : undefined), 15_000, 'five spooled turns');
+      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 5 ? true : undefined), 'five spooled turns');
       const health = JSON.parse((await send(`${proxy.url}/_tapes/health`)).body.toString('utf8'));
       expect(health).toMatchObject({ status: 'ok', info: { capture: { status: 'up', storage: 'down', spool: { depth: 5, writable: true } } } });
       expect((await send(`${proxy.url}/_tapes/health/storage`)).status).toBe(503);
@@ -83,9 +83,9 @@ describe('storage outage (real PostgreSQL)', () => {
       await outage.restore();
     }
 
-    await eventually(async () => ((await storedCount()) === 5 ? true : undefined), 30_000, 'all five turns stored after the outage');
+    await eventually(async () => ((await storedCount()) === 5 ? true : undefined), 'all five turns stored after the outage');
     // The spool file is removed just after the store commits: wait for the drain to settle.
-    await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 0 ? true : undefined), 10_000, 'the spool emptied');
+    await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 0 ? true : undefined), 'the spool emptied');
     const exposition = await metrics();
     expect(metricValue(exposition, 'tapes_proxy_turns_spooled_total')).toBe(5);
     expect(metricValue(exposition, 'tapes_proxy_turns_stored_total')).toBe(5);
@@ -100,7 +100,7 @@ describe('storage outage (real PostgreSQL)', () => {
     const outage = await takePostgresOffline(pg.url);
     try {
       await sendTurns(100, 3);
-      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 3 ? true : undefined), 15_000, 'three spooled turns');
+      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 3 ? true : undefined), 'three spooled turns');
       await proxy.close(); // SIGTERM's path: drain into storage or the spool, close storage
       proxy = undefined;
     } finally {
@@ -109,8 +109,8 @@ describe('storage outage (real PostgreSQL)', () => {
     expect(await storedCount()).toBe(storedBefore);
 
     proxy = await startProxy({ upstream: upstream.url, databaseUrl: pg.url, dataDir });
-    await eventually(async () => ((await storedCount()) === storedBefore + 3 ? true : undefined), 30_000, 'the spooled turns to arrive after the restart');
-    await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 0 ? true : undefined), 10_000, 'the spool emptied');
+    await eventually(async () => ((await storedCount()) === storedBefore + 3 ? true : undefined), 'the spooled turns to arrive after the restart');
+    await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 0 ? true : undefined), 'the spool emptied');
   });
 
   it('starts and forwards while the database is unreachable at start-up, and stores the turns once it answers', async () => {
@@ -119,12 +119,12 @@ describe('storage outage (real PostgreSQL)', () => {
     try {
       proxy = await startProxy({ upstream: upstream.url, databaseUrl: pg.url, dataDir });
       await sendTurns(200, 2);
-      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 2 ? true : undefined), 15_000, 'two spooled turns');
+      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 2 ? true : undefined), 'two spooled turns');
       expect((await send(`${proxy.url}/_tapes/health/storage`)).status).toBe(503);
     } finally {
       await outage.restore();
     }
-    await eventually(async () => ((await storedCount()) === storedBefore + 2 ? true : undefined), 30_000, 'the turns captured before storage opened');
+    await eventually(async () => ((await storedCount()) === storedBefore + 2 ? true : undefined), 'the turns captured before storage opened');
     expect((await send(`${proxy.url}/_tapes/health/storage`)).status).toBe(200);
   });
 });

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import { TapesLogger } from '@tapes/nest-kit';
 import { AppModule, type SidecarAppOptions } from './app.module';
 
 /**
@@ -9,7 +9,7 @@ import { AppModule, type SidecarAppOptions } from './app.module';
  */
 export async function createSidecarApp(options: SidecarAppOptions): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), new FastifyAdapter(), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(TapesLogger));
   await app.init();
   return app;
 }

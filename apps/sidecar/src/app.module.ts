@@ -23,7 +23,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        tapesLoggerModule({ level: config.LOG_LEVEL, app: 'sidecar' }),
+        tapesLoggerModule({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, app: 'sidecar' }),
         MetricsModule.register({ app: 'sidecar', prefix: METRIC_PREFIX }),
         CaptureModule.forRoot(options.reducers),
         TerminusModule,

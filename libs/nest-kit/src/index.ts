@@ -1,7 +1,11 @@
 export { TAPES_CONFIG, ConfigError, parseConfig } from './lib/config';
 export { port, positiveInt, logLevel, httpUrl, databaseUrl, byteSize, parseByteSize } from './lib/env-schema';
 export { METRICS_REGISTRY, TAPES_VERSION, createMetricsRegistry, MetricsModule } from './lib/metrics';
-export { tapesLoggerModule } from './lib/logger';
+export { tapesLoggerModule, TapesLogger, logFormat, resolveLogFormat } from './lib/logger';
+export type { LogFormat, TapesLoggerOptions } from './lib/logger';
 export { HTTP_STATUS, TapesError, TapesExceptionFilter } from './lib/errors';
 export type { TapesErrorCode, ErrorBody } from './lib/errors';
 export { REDUCERS, CaptureModule } from './lib/capture.module';
+export { turnLogLine } from './lib/turn-log';
+export type { TurnLogFacts } from './lib/turn-log';
+export { closeOnSignals } from './lib/shutdown';

@@ -1,5 +1,7 @@
 export { workspaceRoot } from './lib/workspace';
-export { fixtureDirs, fixturePath, readFixture, readFixtureText, listFixtureDir } from './lib/fixtures';
+export { fixturesRoot, fixturePath, readFixture, readFixtureText, listFixtureDir } from './lib/fixtures';
+export { loadCorpus, corpusDigest, recordedCorpusDigest } from './lib/fixture-corpus';
+export type { CorpusFile } from './lib/fixture-corpus';
 export type { TurnFixture } from './lib/catalog/turn-fixture';
 export { createTestPostgres, testPostgresUrl, DEFAULT_TEST_PG_URL, takePostgresOffline, createTcpOutageProxy } from './lib/postgres';
 export type { TestPostgres, PostgresOutage, TcpOutageProxy } from './lib/postgres';

@@ -51,7 +51,8 @@ it('keeps every turn across the restart and stores each exactly once when storag
   expect(traffic.failures).toEqual([]);
   // The last scrape of this process: drops counted before the stop (its counters die with it).
   addDrops(dropped, metricByLabel(await proxy.metrics(), 'tapes_proxy_turns_dropped_total', 'reason'));
-  await proxy.stop();
+  // A stop that was asked for and went well exits 0 (#10: `nx serve` then ends quietly on Ctrl-C).
+  expect(await proxy.stop()).toBe(0);
 
   await storage.restore();
   const left = spoolFiles(path.join(proxy.dataDir, 'spool'));

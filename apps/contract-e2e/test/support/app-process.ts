@@ -82,14 +82,17 @@ export class AppProcess {
     );
   }
 
-  /** SIGTERM, the graceful path (drain, spool, close storage); resolves when the process is gone. */
-  stop(graceMs = 20_000): Promise<void> {
+  /**
+   * SIGTERM, the graceful path (drain, spool, close storage); resolves with the exit status (a
+   * number, or the signal that ended it) once the process is gone.
+   */
+  stop(graceMs = 20_000): Promise<number | NodeJS.Signals | undefined> {
     return this.signal('SIGTERM', graceMs);
   }
 
   /** SIGKILL: a crash, nothing flushed. */
-  kill(): Promise<void> {
-    return this.signal('SIGKILL', 10_000);
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL', 10_000);
   }
 
   /** The Prometheus exposition from the app's own /metrics. */
@@ -109,14 +112,14 @@ export class AppProcess {
     }
   }
 
-  private async signal(signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  private async signal(signal: NodeJS.Signals, graceMs: number): Promise<number | NodeJS.Signals | undefined> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (!child || child.exitCode !== null || child.signalCode !== null) return undefined;
+    const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     try {
-      await exited;
+      return await exited;
     } finally {
       clearTimeout(timer);
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { byteSize, databaseUrl, logLevel, port, positiveInt } from '@tapes/nest-kit';
+import { logFormat, byteSize, databaseUrl, logLevel, port, positiveInt } from '@tapes/nest-kit';
 
 /** Every setting of the ingest server; all optional: no configuration gives the embedded setup. */
 export const ingestConfigSchema = z.object({
@@ -23,6 +23,8 @@ export const ingestConfigSchema = z.object({
   /** Tagged on stored nodes (ref: NodeMeta.project). */
   TAPES_PROJECT: z.string().trim().optional().transform((v) => (v ? v : undefined)),
   LOG_LEVEL: logLevel,
+  /** `pretty` lines for a terminal, `json` for collectors; `auto` (default) picks by whether stdout is a TTY. */
+  LOG_FORMAT: logFormat,
 });
 
 export type IngestConfig = Readonly<z.output<typeof ingestConfigSchema>>;

@@ -12,7 +12,7 @@ import {
 } from '@tapes/capture';
 import { isProvider, PROVIDERS, type ChatRequest, type ChatResponse } from '@tapes/llm';
 import { canonicalJson } from '@tapes/merkle';
-import { REDUCERS, TAPES_CONFIG, TapesError } from '@tapes/nest-kit';
+import { REDUCERS, TAPES_CONFIG, TapesError, turnLogLine } from '@tapes/nest-kit';
 import { InvalidTurnError, StorageUnavailableError, type StoreResult, type TurnStore } from '@tapes/storage';
 import type { IngestConfig } from '../config/ingest-config';
 import { TURN_STORE } from '../storage/storage.module';
@@ -174,6 +174,17 @@ export class IngestService {
     } catch (err) {
       throw this.storageError(err, requestId);
     }
+    const line = turnLogLine({
+      agentName: envelope.agent_name,
+      provider: reducer.provider,
+      model: response.model,
+      outcome: derived.outcome,
+      usage: response.usage,
+      newNodes: stored.newNodeCount,
+      turnId: stored.turnId,
+      duplicate: stored.status === 'duplicate',
+    });
+    this.logger.log({ requestId, headHash: stored.headHash, ...line.fields }, line.message);
     return {
       status: 'accepted',
       duplicate: stored.status === 'duplicate',

@@ -6,6 +6,7 @@ import type { ProxyConfig } from '../config/proxy-config';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
 import { WorkerTurnStore } from '../storage/worker-turn-store';
 import type { PendingTurn } from './pending-turn';
+import { logStoredTurn } from './stored-turn-log';
 import { TurnSpool } from './turn-spool.service';
 
 interface QueuedTurn {
@@ -115,7 +116,7 @@ export class TurnQueue {
     this.metrics.turnsCaptured.inc({ provider: turn.provider, outcome: recorded.outcome });
     if ('stored' in recorded) {
       this.metrics.turnsStored.inc({ result: recorded.stored.status });
-      this.logger.debug({ ...fields, outcome: recorded.outcome, turnId: recorded.stored.turnId, headHash: recorded.stored.headHash, newNodes: recorded.stored.newNodeCount }, 'turn stored');
+      logStoredTurn(this.logger, turn, recorded.outcome, recorded.stored);
       return;
     }
     const err = recorded.error;

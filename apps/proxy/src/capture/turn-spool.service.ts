@@ -4,6 +4,7 @@ import { InvalidTurnError, StorageUnavailableError } from '@tapes/storage';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
 import { StorageWorkerExitError, WorkerTurnStore, type RecordedTurn } from '../storage/worker-turn-store';
 import type { PendingTurn } from './pending-turn';
+import { logStoredTurn } from './stored-turn-log';
 import { decodeSpooledTurn, encodeSpooledTurn, SpooledTurnError } from './spooled-turn';
 
 /**
@@ -116,6 +117,7 @@ export class TurnSpool {
     if (item.meta['counted'] !== 'yes') this.metrics.turnsCaptured.inc({ provider: turn.provider, outcome: recorded.outcome });
     if ('stored' in recorded) {
       this.metrics.turnsStored.inc({ result: recorded.stored.status });
+      logStoredTurn(this.logger, turn, recorded.outcome, recorded.stored);
       this.unexpectedFailures.delete(item.id);
       return 'delivered';
     }

@@ -58,6 +58,7 @@ describe('proxy configuration', () => {
       dataDir: '/var/lib/tapes',
       project: 'tapes',
       logLevel: 'debug',
+      logFormat: 'auto',
       limits: {
         captureQueueBytes: 64 * 1024 ** 2,
         maxCaptureBodyBytes: 8 * 1024 ** 2,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { PROVIDERS, type Provider } from '@tapes/llm';
-import { byteSize, databaseUrl, httpUrl, logLevel, positiveInt } from '@tapes/nest-kit';
+import { byteSize, databaseUrl, httpUrl, logFormat, logLevel, positiveInt, type LogFormat } from '@tapes/nest-kit';
 import { duration } from './duration';
 
 /** Where the proxy listens: `host:port`, `:port` (all interfaces, as Go's `:8080`) or `[v6]:port`. */
@@ -31,6 +31,8 @@ export interface ProxyConfig {
   /** Stored with every node (not hashed), e.g. the repository being worked on. */
   project: string | undefined;
   logLevel: string;
+  /** `pretty` lines for a terminal, `json` for collectors; `auto` picks by whether stdout is a TTY. */
+  logFormat: LogFormat;
   limits: Readonly<{
     /**
      * Raw body bytes all captures may hold at once (in flight + queued for storage); over it a
@@ -115,6 +117,7 @@ const schema = z
       .optional()
       .transform((v) => v || undefined),
     LOG_LEVEL: logLevel,
+    LOG_FORMAT: logFormat,
     TAPES_CAPTURE_QUEUE_BYTES: byteSize(64 * MiB),
     TAPES_MAX_CAPTURE_BODY_BYTES: byteSize(32 * MiB),
     TAPES_SPOOL_MAX_BYTES: byteSize(1024 * MiB),
@@ -134,6 +137,7 @@ const schema = z
       dataDir: path.resolve(env.TAPES_DATA_DIR || '.tapes'),
       project: env.TAPES_PROJECT,
       logLevel: env.LOG_LEVEL,
+      logFormat: env.LOG_FORMAT,
       limits: {
         captureQueueBytes: env.TAPES_CAPTURE_QUEUE_BYTES,
         maxCaptureBodyBytes: env.TAPES_MAX_CAPTURE_BODY_BYTES,

@@ -1,20 +1,35 @@
 import { resolveStorageTarget } from '@tapes/storage';
-import type { ProxyConfig } from './proxy-config';
+import { PROVIDERS } from '@tapes/llm';
+import { DEFAULT_UPSTREAMS, type ProxyConfig } from './proxy-config';
+
+/** Hosts that only this machine can reach. */
+const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|::1|localhost)$/i;
 
 /**
- * The one line a user needs at start-up: where the proxy listens, where turns are stored, and the
- * environment that points each agent at it.
+ * What a user needs the moment the proxy is up, first and in plain words: where it listens (the
+ * address it really bound), where turns are stored, the upstreams in use (an override is
+ * visible), and the environment that points each agent at it.
  */
-export function startupLine(config: ProxyConfig, port: number): string {
-  const host = config.listen.host === '0.0.0.0' || config.listen.host === '::' ? '127.0.0.1' : config.listen.host;
+export function startupLines(config: ProxyConfig, port: number): { lines: string[]; fields: Record<string, unknown> } {
+  const bound = config.listen.host;
+  const wildcard = bound === '0.0.0.0' || bound === '::';
+  // A wildcard bind is reachable at 127.0.0.1 from this machine; agents here use that.
+  const host = wildcard ? '127.0.0.1' : bound;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const target = resolveStorageTarget(config.databaseUrl, config.dataDir);
   const storage = target.backend === 'sqlite' ? `SQLite ${target.file}` : `PostgreSQL ${withoutPassword(target.url)}`;
-  return (
-    `tapes proxy listening on ${base} · storing turns in ${storage} (spool ${config.dataDir}/spool) · ` +
-    `point agents at it: ANTHROPIC_BASE_URL=${base} OPENAI_BASE_URL=${base}/v1 OLLAMA_HOST=${base} · ` +
-    `captured turns: ${base}/_tapes/v1/heads`
-  );
+  const upstreams = PROVIDERS.map((p) => `${p} ${config.upstreams[p]}${config.upstreams[p] === DEFAULT_UPSTREAMS[p] ? '' : ' (set)'}`);
+  const exposure = wildcard || !LOOPBACK.test(bound) ? ` — bound to ${bound}: reachable from other machines` : '';
+  return {
+    lines: [
+      `tapes proxy listening on ${base}${exposure}`,
+      `  storing turns in ${storage} (spool ${config.dataDir}/spool)`,
+      `  upstreams: ${upstreams.join(' · ')}`,
+      `  point agents at it: ANTHROPIC_BASE_URL=${base}  OPENAI_BASE_URL=${base}/v1  OLLAMA_HOST=${base}`,
+      `  captured turns: ${base}/_tapes/v1/heads`,
+    ],
+    fields: { listen: `${bound}:${port}`, base, storage, upstreams: config.upstreams },
+  };
 }
 
 function withoutPassword(url: string): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { byteSize, httpUrl, logLevel, port, positiveInt } from '@tapes/nest-kit';
+import { logFormat, byteSize, httpUrl, logLevel, port, positiveInt } from '@tapes/nest-kit';
 
 const MiB = 1024 * 1024;
 
@@ -51,6 +51,8 @@ export const sidecarConfigSchema = z.object({
   /** On SIGTERM: how long open ext_proc streams may still finish before they are cut (and their turns spooled). */
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
   LOG_LEVEL: logLevel,
+  /** `pretty` lines for a terminal, `json` for collectors; `auto` (default) picks by whether stdout is a TTY. */
+  LOG_FORMAT: logFormat,
 });
 
 export type SidecarConfig = Readonly<z.output<typeof sidecarConfigSchema>>;

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fixturePath } from '@tapes/testing';
+import { corpusDigest, loadCorpus, recordedCorpusDigest, type CorpusFile } from '@tapes/testing';
+
+export { corpusDigest };
 
 /**
  * Test support for the shared content-encoding corpus (`fixtures/content-encoding/`): the case
@@ -39,38 +38,13 @@ export interface CorpusCase {
   grounding: string;
 }
 
-export interface LoadedCase {
-  file: string;
-  bytes: Buffer;
-  case: CorpusCase;
-}
-
-export function corpusDir(): string {
-  return fixturePath('content-encoding');
-}
+export type LoadedCase = CorpusFile<CorpusCase>;
 
 /** Every `cases/*.json`, sorted by base name (the DIGEST order). */
 export function loadCorpusCases(): LoadedCase[] {
-  const dir = path.join(corpusDir(), 'cases');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((file) => {
-      const bytes = readFileSync(path.join(dir, file));
-      return { file, bytes, case: JSON.parse(bytes.toString('utf8')) as CorpusCase };
-    });
-}
-
-/**
- * The README's sealing rule: for each case sorted by base name, feed
- * `"<basename>  <sha256-hex-of-file-bytes>\n"` into SHA-256; the digest is `"sha256:" + hex`.
- */
-export function corpusDigest(cases: readonly LoadedCase[]): string {
-  const seal = createHash('sha256');
-  for (const { file, bytes } of cases) seal.update(`${file}  ${createHash('sha256').update(bytes).digest('hex')}\n`);
-  return `sha256:${seal.digest('hex')}`;
+  return loadCorpus<CorpusCase>('content-encoding');
 }
 
 export function recordedDigest(): string {
-  return readFileSync(path.join(corpusDir(), 'DIGEST'), 'utf8').trim();
+  return recordedCorpusDigest('content-encoding');
 }

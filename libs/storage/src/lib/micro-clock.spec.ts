@@ -6,11 +6,24 @@ describe('the microsecond clock', () => {
     expect(formatMicros(1_775_046_896_000_007n)).toBe('2026-04-01T12:34:56.000007Z');
   });
 
-  it('never repeats or goes back, and stays near the wall clock', () => {
+  it('never repeats or goes back', () => {
     const clock = createMicroClock();
     const values = Array.from({ length: 10_000 }, clock);
-    for (let i = 1; i < values.length; i++) expect(values[i]! > values[i - 1]!).toBe(true);
-    expect(Math.abs(Number(values[0]! / 1000n) - Date.now())).toBeLessThan(1_000);
+    let ordered = true;
+    for (let i = 1; i < values.length; i++) ordered &&= values[i]! > values[i - 1]!;
+    expect(ordered).toBe(true);
+  });
+
+  it('reads the wall clock: a value lies between Date.now() taken just before and just after it', () => {
+    // Bracketing the one call makes the check independent of machine speed (#10: a bound measured
+    // after 10,000 expect() calls failed on a loaded machine). The slack covers only the drift
+    // between performance.now() and Date.now(), never work done in between.
+    const clock = createMicroClock();
+    const before = Date.now();
+    const value = Number(clock() / 1000n);
+    const after = Date.now();
+    expect(value).toBeGreaterThanOrEqual(before - 50);
+    expect(value).toBeLessThanOrEqual(after + 50);
   });
 
   it('sorts as text in time order', () => {

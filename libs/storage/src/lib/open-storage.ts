@@ -72,7 +72,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Tur
         busyTimeoutMs: options.busyTimeoutMs,
         logger: log,
       });
-      if (applied.length) log?.info({ migrations: applied, database: describe(target) }, 'migrations applied');
+      if (applied.length) log?.debug?.({ migrations: applied, database: describe(target) }, 'migrations applied');
     } catch (error) {
       if (error instanceof StorageError) throw error;
       throw await classifyStorageError(error, target.backend);
@@ -86,7 +86,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Tur
     await store.close().catch(() => undefined);
     throw error;
   }
-  log?.info({ backend: target.backend, database: describe(target) }, 'storage open');
+  log?.debug?.({ backend: target.backend, database: describe(target) }, 'storage open');
   return store;
 }
 

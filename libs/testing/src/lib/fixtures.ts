@@ -3,23 +3,19 @@ import path from 'node:path';
 import { workspaceRoot } from './workspace';
 
 /**
- * Where fixtures live, searched in order: this repository's own `fixtures/` (the ones we wrote
- * for OpenAI, Ollama, …) and the project's shared corpus `../shared/fixtures` beside the checkout
- * (Anthropic, OpenAI Responses, content-encoding). `TAPES_SHARED_FIXTURES` overrides the latter.
+ * The one place fixtures live: this repository's `fixtures/`. A clone has nothing beside it, so a
+ * fixture that is not here is a bug in the repository, never a setup step (fixtures/README.md
+ * says where each family came from).
  */
-export function fixtureDirs(): string[] {
-  const root = workspaceRoot();
-  return [path.join(root, 'fixtures'), process.env['TAPES_SHARED_FIXTURES'] ?? path.resolve(root, '../shared/fixtures')];
+export function fixturesRoot(): string {
+  return path.join(workspaceRoot(), 'fixtures');
 }
 
-/** Absolute path of a fixture such as `anthropic/messages_stream.sse`; names every place looked. */
+/** Absolute path of a fixture such as `anthropic/messages_stream.sse`; says where it looked. */
 export function fixturePath(relative: string): string {
-  const dirs = fixtureDirs();
-  for (const dir of dirs) {
-    const candidate = path.join(dir, relative);
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`fixture ${relative} not found; looked in:\n${dirs.map((d) => `  ${path.join(d, relative)}`).join('\n')}`);
+  const candidate = path.join(fixturesRoot(), relative);
+  if (!existsSync(candidate)) throw new Error(`fixture ${relative} not found at ${candidate} (every fixture a test reads lives in the repository's fixtures/)`);
+  return candidate;
 }
 
 export function readFixture(relative: string): Buffer {
@@ -30,7 +26,7 @@ export function readFixtureText(relative: string): string {
   return readFixture(relative).toString('utf8');
 }
 
-/** File names in a fixture folder (first folder found), sorted. */
+/** File names in a fixture folder, sorted. */
 export function listFixtureDir(relative: string): string[] {
-  return readdirSync(path.dirname(fixturePath(path.join(relative, '.')) + '/x')).sort();
+  return readdirSync(fixturePath(relative)).sort();
 }

@@ -80,6 +80,7 @@ export interface MigrationHistory {
 }
 
 export interface RunnerLogger {
+  debug?(fields: Record<string, unknown>, message: string): void;
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
 }
@@ -265,7 +266,7 @@ async function applyPending(
       );
       throw new MigrationError('migration_failed', `migration ${name} failed: ${logs}`, { cause, migrations: [name] });
     }
-    logger?.info({ migration: name }, 'migration applied');
+    logger?.debug?.({ migration: name }, 'migration applied');
   }
   const after = compareHistory(folder.migrations, await readRows(session, backend));
   return { applied, history: after };
