@@ -7,7 +7,7 @@ const path = require('node:path');
 process.env.TZ = 'UTC';
 
 // A clone of the repository has nothing beside it (#10): a test that reads a sibling of the
-// checkout (../shared, another project) passes here and fails on a fresh clone. Every read that
+// checkout (the shared corpus folder, another project) passes here and fails on a fresh clone. Every read that
 // resolves beside the checkout fails loudly instead. Temp dirs are exempt (a checkout may itself
 // sit in /tmp, next to the tests' own temp files).
 const root = (() => {
