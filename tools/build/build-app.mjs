@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds one app into a single CommonJS bundle: dist/apps/<name>/main.js.
+// Builds one app into a single CommonJS bundle: dist/apps/<name>/main.js (and migrate.js, below).
 //
 // esbuild bundles the app and the workspace libs (resolving the tsconfig path aliases) and leaves
 // node_modules external; TypeScript itself is transformed by @swc/core because NestJS's
@@ -7,6 +7,7 @@
 // Files the app loads at run time (*.proto, *.wasm next to sources) are copied beside the bundle.
 import { build } from 'esbuild';
 import { transform } from '@swc/core';
+import { existsSync } from 'node:fs';
 import { readFile, cp, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,11 +50,16 @@ async function copyAssets(dir) {
   }
 }
 
+// Entry points: main.ts, and src/migrate.ts when the app has one (ingest: `node migrate.js` applies
+// the storage migrations and exits; the Helm chart's migration Job runs it). Separate bundles.
+const entryPoints = { main: path.join(appDir, 'src', 'main.ts') };
+if (existsSync(path.join(appDir, 'src', 'migrate.ts'))) entryPoints.migrate = path.join(appDir, 'src', 'migrate.ts');
+
 const started = Date.now();
 await mkdir(outDir, { recursive: true });
 const result = await build({
-  entryPoints: [path.join(appDir, 'src', 'main.ts')],
-  outfile: path.join(outDir, 'main.js'),
+  entryPoints,
+  outdir: outDir,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -72,4 +78,4 @@ await copyAssets(path.join(appDir, 'src'));
 if (Object.keys(result.metafile.inputs).some((input) => input.startsWith('libs/storage/'))) {
   await cp(path.join(root, 'libs', 'storage', 'prisma'), path.join(outDir, 'prisma'), { recursive: true });
 }
-console.log(`built dist/apps/${app}/main.js in ${Date.now() - started} ms`);
+console.log(`built ${Object.keys(entryPoints).map((e) => `dist/apps/${app}/${e}.js`).join(', ')} in ${Date.now() - started} ms`);

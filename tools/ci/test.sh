@@ -26,6 +26,11 @@ if [ -z "${TAPES_TEST_PG_URL:-}" ]; then
 fi
 echo "test PostgreSQL: $TAPES_TEST_PG_URL"
 
+# PgBouncer (Debian package) for apps/ingest/test/pgbouncer.spec.ts, which starts its own instance
+# in front of the test PostgreSQL. Installed only when missing. If it cannot be installed, that
+# suite fails (it never skips), so the run goes on and reports it.
+tools/ci/pgbouncer.sh install || echo "pgbouncer could not be installed: the PgBouncer suite will fail" >&2
+
 log=$(mktemp)
 status=0
 npx nx run-many -t typecheck,lint,test --parallel=2 --output-style=stream "$@" 2>&1 | tee "$log" || status=$?

@@ -14,16 +14,20 @@ import type { MigrationFile, MigrationsFolder } from './migration-files';
  * This is what the apps run at start-up: no 5 MB wasm, ~10 ms when nothing is pending.
  *
  * Differences from `prisma migrate deploy`, all deliberate:
- *  - each migration runs in a transaction with its row, so a failing migration leaves no half-applied
- *    schema behind (Prisma runs the script outside a transaction); its failed row (finished_at NULL,
- *    logs = the error) is then written on its own, so status reports it and deploy refuses to go on,
- *    exactly as Prisma does (resolve with `prisma migrate resolve --rolled-back <name>`);
+ *  - each migration runs in a transaction (PostgreSQL: a savepoint of the deploy's one transaction)
+ *    with its row, so a failing migration leaves no half-applied schema behind (Prisma runs the
+ *    script outside a transaction); its failed row (finished_at NULL, logs = the error) is then
+ *    written, so status reports it and deploy refuses to go on, exactly as Prisma does (resolve with
+ *    `prisma migrate resolve --rolled-back <name>`);
  *  - an applied migration whose file changed (checksum mismatch) is refused, not ignored;
  *  - rows for migrations the folder does not have (a newer release migrated this database) are
  *    tolerated and reported, so an older replica can still start during a rolling deploy.
- * Concurrency: PostgreSQL start-ups serialise on a session advisory lock (the key Prisma Migrate
- * uses, so this runner and the official CLI also exclude each other); SQLite takes the write lock
- * (BEGIN IMMEDIATE) per migration and re-reads the table under it.
+ * Concurrency: PostgreSQL start-ups serialise on a transaction-scoped advisory lock held by the one
+ * transaction that applies everything pending (each migration under a savepoint), so it also holds
+ * behind PgBouncer in transaction mode; it is the key Prisma Migrate uses for its session lock, and
+ * session and transaction advisory locks on one key conflict, so this runner and the official CLI
+ * also exclude each other. SQLite takes the write lock (BEGIN IMMEDIATE) per migration and re-reads
+ * the table under it.
  */
 
 /** Prisma Migrate's advisory lock key (prisma-engines, sql-schema-connector postgres flavour). */
@@ -135,22 +139,28 @@ async function deployPostgres(url: string, folder: MigrationsFolder, options: De
   const session = await pgSession(url);
   try {
     const lockTimeout = Math.max(1, Math.round(options.lockTimeoutMs ?? 60_000));
-    await session.query(`SET lock_timeout = ${lockTimeout}`);
+    // ONE transaction holds the lock (pg_advisory_xact_lock) and every migration (a savepoint
+    // each): behind PgBouncer in transaction mode a session lock would be taken on one pooled
+    // server connection, the migrations would run on others and the unlock on yet another, so
+    // replicas raced and the lock leaked (apps/ingest/test/pgbouncer.spec.ts). SET LOCAL for the
+    // same reason: no session state survives the transaction.
+    await session.exec('BEGIN');
     try {
-      await session.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
-    } catch (cause) {
-      if ((cause as { code?: string }).code === '55P03') {
-        throw new MigrationError('lock_timeout', `another process held the migration lock for more than ${lockTimeout} ms`, {
-          cause,
-        });
+      await session.query(`SET LOCAL lock_timeout = ${lockTimeout}`);
+      try {
+        await session.query('SELECT pg_advisory_xact_lock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
+      } catch (cause) {
+        if ((cause as { code?: string }).code === '55P03') {
+          throw new MigrationError('lock_timeout', `another process held the migration lock for more than ${lockTimeout} ms`, {
+            cause,
+          });
+        }
+        throw cause;
       }
-      throw cause;
-    }
-    await session.query('SET lock_timeout = 0');
-    try {
+      await session.query('SET LOCAL lock_timeout = 0');
       await session.exec(MIGRATIONS_TABLE_DDL.postgresql);
-      return await applyPending(session, 'postgresql', folder, options.logger, async (migration) => {
-        await session.exec('BEGIN');
+      const result = await applyPending(session, 'postgresql', folder, options.logger, async (migration) => {
+        await session.exec('SAVEPOINT tapes_migration');
         try {
           await session.exec(migration.sql);
           await session.query(
@@ -158,9 +168,9 @@ async function deployPostgres(url: string, folder: MigrationsFolder, options: De
              VALUES ($1, $2, clock_timestamp(), $3, NULL, NULL, now(), 1)`,
             [randomUUID(), migration.checksum, migration.name],
           );
-          await session.exec('COMMIT');
+          await session.exec('RELEASE SAVEPOINT tapes_migration');
         } catch (error) {
-          await session.exec('ROLLBACK');
+          await session.exec('ROLLBACK TO SAVEPOINT tapes_migration');
           throw error;
         }
       }, async (migration, logs) => {
@@ -170,8 +180,15 @@ async function deployPostgres(url: string, folder: MigrationsFolder, options: De
           [randomUUID(), migration.checksum, migration.name, logs],
         );
       });
-    } finally {
-      await session.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK_KEY]).catch(() => undefined);
+      await session.exec('COMMIT');
+      return result;
+    } catch (error) {
+      // A failed migration was rolled back to its savepoint and recorded as failed: commit that
+      // record (and the migrations applied before it), as prisma migrate deploy leaves them.
+      // Anything else (lock timeout, refused history, lost connection) leaves nothing behind.
+      const keep = error instanceof MigrationError && error.code === 'migration_failed';
+      await session.exec(keep ? 'COMMIT' : 'ROLLBACK').catch(() => undefined);
+      throw error;
     }
   } finally {
     await session.close();
