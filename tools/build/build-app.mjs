@@ -19,7 +19,8 @@ if (!app) {
   process.exit(2);
 }
 const appDir = path.join(root, 'apps', app);
-const outDir = path.join(root, 'dist', 'apps', app);
+// TAPES_BUILD_OUT_DIR: build elsewhere (tests bundle into tmp/ without touching dist/).
+const outDir = process.env.TAPES_BUILD_OUT_DIR ? path.resolve(process.env.TAPES_BUILD_OUT_DIR) : path.join(root, 'dist', 'apps', app);
 
 const swcTypescript = {
   name: 'swc-typescript',
@@ -78,4 +79,4 @@ await copyAssets(path.join(appDir, 'src'));
 if (Object.keys(result.metafile.inputs).some((input) => input.startsWith('libs/storage/'))) {
   await cp(path.join(root, 'libs', 'storage', 'prisma'), path.join(outDir, 'prisma'), { recursive: true });
 }
-console.log(`built ${Object.keys(entryPoints).map((e) => `dist/apps/${app}/${e}.js`).join(', ')} in ${Date.now() - started} ms`);
+console.log(`built ${Object.keys(entryPoints).map((e) => path.relative(root, path.join(outDir, `${e}.js`))).join(', ')} in ${Date.now() - started} ms`);

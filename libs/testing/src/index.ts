@@ -5,6 +5,8 @@ export type { CorpusFile } from './lib/fixture-corpus';
 export type { TurnFixture } from './lib/catalog/turn-fixture';
 export { createTestPostgres, testPostgresUrl, DEFAULT_TEST_PG_URL, takePostgresOffline, createTcpOutageProxy } from './lib/postgres';
 export type { TestPostgres, PostgresOutage, TcpOutageProxy } from './lib/postgres';
+export { helmBinary, runHelm, renderChart, validateManifests, podSpecOf, containersOf, containerOf, envOf } from './lib/helm';
+export type { Manifest, HelmResult, RenderOptions, RenderedChart, ManifestReport } from './lib/helm';
 export { startPgBouncer } from './lib/pgbouncer';
 export type { TestPgBouncer, PgBouncerOptions } from './lib/pgbouncer';
 export { createTestSqlite, lockSqliteForWrites } from './lib/sqlite';

@@ -45,7 +45,7 @@ app.kubernetes.io/component: llm-gateway
 {{/* The Secret holding the ingest token, if any: the user's, or the one this chart creates. */}}
 {{- define "tapes-sidecar.tokenSecretName" -}}
 {{- if .Values.ingest.existingSecret }}
-{{- .Values.ingest.existingSecret }}
+{{- tpl .Values.ingest.existingSecret . }}
 {{- else if .Values.ingest.token }}
 {{- printf "%s-ingest" (include "tapes-sidecar.fullname" .) }}
 {{- end }}

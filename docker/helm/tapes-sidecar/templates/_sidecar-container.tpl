@@ -18,7 +18,7 @@
     - name: SIDECAR_HTTP_PORT
       value: {{ .Values.sidecar.httpPort | quote }}
     - name: INGEST_URL
-      value: {{ .Values.ingest.url | quote }}
+      value: {{ tpl .Values.ingest.url . | quote }}
     {{- with include "tapes-sidecar.tokenSecretName" . }}
     - name: INGEST_TOKEN
       valueFrom:
