@@ -14,4 +14,5 @@ export type { TestSqlite, SqliteWriteLock } from './lib/sqlite';
 export { ANTHROPIC_FIXTURES } from './lib/catalog/anthropic';
 export { OLLAMA_FIXTURES } from './lib/catalog/ollama';
 export { OPENAI_FIXTURES } from './lib/catalog/openai';
+export { GEMINI_FIXTURES } from './lib/catalog/gemini';
 export { TURN_FIXTURES } from './lib/catalog';
