@@ -34,7 +34,7 @@ type Merkle = typeof import('../../libs/merkle/src');
 type Storage = typeof import('../../libs/storage/src');
 type Testing = typeof import('../../libs/testing/src');
 type Node = import('../../libs/merkle/src').Node;
-type TurnRecord = import('../../libs/storage/src').TurnRecord;
+type TurnRecord = import('../../libs/capture/src').TurnRecord;
 
 const args = process.argv.slice(2);
 const TURNS = Number(args[args.indexOf('--turns') + 1] || 1000) || 1000;

@@ -1,6 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, RouterModule } from '@nestjs/core';
-import type { Reducer } from '@tapes/capture';
 import { CaptureModule, MetricsModule, TapesExceptionFilter, tapesLoggerModule } from '@tapes/nest-kit';
 import { CaptureFeatureModule } from './capture/capture-feature.module';
 import { CapturedModule } from './read/captured.module';
@@ -13,27 +12,30 @@ import { METRICS_PREFIX } from './metrics/proxy-metrics';
 import { ProxyMetricsModule } from './metrics/proxy-metrics.module';
 import { ShutdownCoordinator } from './shutdown/shutdown-coordinator';
 import { StorageModule } from './storage/storage.module';
+import { loadReducers, type ReducerSource } from './capture/reducer-source';
 
 /** The path prefix of the proxy's own routes; everything else is forwarded. */
 export const INTERNAL_PREFIX = '_tapes';
 
 export interface ProxyAppOptions {
   config: ProxyConfig;
-  createReducers: () => readonly Reducer[];
+  /** The reducers (default: the shipped list); a module path, so the storage worker builds the same. */
+  reducers?: ReducerSource;
 }
 
 @Module({})
 export class AppModule {
   static register(options: ProxyAppOptions): DynamicModule {
     const { config } = options;
+    const reducers = options.reducers ?? 'default';
     return {
       module: AppModule,
       imports: [
-        ProxyConfigModule.register(config),
+        ProxyConfigModule.register(config, reducers),
         tapesLoggerModule({ level: config.logLevel, format: config.logFormat, app: 'proxy' }),
         MetricsModule.register({ app: 'proxy', prefix: METRICS_PREFIX }),
         ProxyMetricsModule,
-        CaptureModule.forRoot(options.createReducers),
+        CaptureModule.forRoot(() => loadReducers(reducers)),
         StorageModule,
         CaptureFeatureModule,
         HealthModule,

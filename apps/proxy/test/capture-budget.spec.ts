@@ -8,6 +8,8 @@ import { eventually, metricValue, storedRequestIds } from './support/stored-turn
 const fixture = ANTHROPIC_FIXTURES.find((f) => f.name === 'anthropic/messages_stream')!;
 const responseBody = readFixture(fixture.responseFile);
 const requestBody = JSON.stringify(fixture.request);
+const headers = { 'content-type': 'application/json', 'x-api-key': 'sk-test' };
+const oneTurn = Buffer.byteLength(requestBody) + responseBody.byteLength;
 
 describe('the capture byte budget', () => {
   let sqlite: TestSqlite;
@@ -19,8 +21,7 @@ describe('the capture byte budget', () => {
     sqlite = createTestSqlite();
     store = await openStorage({ url: sqlite.url });
     upstream = await MockUpstream.start((_req, res) => res.writeHead(200, { 'content-type': fixture.contentType }).end(responseBody));
-    // Room for one turn's bytes, not two.
-    const oneTurn = Buffer.byteLength(requestBody) + responseBody.byteLength;
+    // Room for one turn's bytes in flight, not two.
     proxy = await startProxy({ upstream: upstream.url, databaseUrl: sqlite.url, env: { TAPES_CAPTURE_QUEUE_BYTES: String(Math.floor(oneTurn * 1.5)) } });
   });
 
@@ -31,26 +32,56 @@ describe('the capture byte budget', () => {
     sqlite.cleanup();
   });
 
-  it('keeps forwarding while storage is stalled, and counts the turns it cannot hold as capture_budget drops', async () => {
-    // Another writer holds SQLite's lock: the storage worker's first write waits its busy timeout,
-    // holding that turn's bytes, while more turns arrive.
+  async function metrics(): Promise<string> {
+    return (await send(`${proxy.url}/_tapes/metrics`)).body.toString('utf8');
+  }
+
+  it('keeps every turn while storage is stalled — in the journal, not in memory — and stores them all once it is back', async () => {
+    // Another writer holds SQLite's lock: the storage worker's writes wait while more turns arrive.
+    const before = (await storedRequestIds({ sqliteFile: sqlite.path })).length;
     const lock = lockSqliteForWrites(sqlite.path);
     try {
       for (let i = 0; i < 5; i++) {
-        const res = await send(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-test' }, body: requestBody });
+        const res = await send(`${proxy.url}/v1/messages`, { method: 'POST', headers, body: requestBody });
         expect(res.status).toBe(200);
         expect(res.body.equals(responseBody)).toBe(true);
       }
-      const exposition = (await send(`${proxy.url}/_tapes/metrics`)).body.toString('utf8');
-      expect(metricValue(exposition, 'tapes_proxy_turns_dropped_total', { reason: 'capture_budget' })).toBe(4);
-      expect(metricValue(exposition, 'tapes_proxy_queue_bytes')).toBeGreaterThan(0);
-      expect(metricValue(exposition, 'tapes_proxy_requests_total', { status: '200' })).toBe(5);
+      const exposition = await metrics();
+      expect(metricValue(exposition, 'tapes_proxy_turns_dropped_total')).toBe(0);
+      expect(metricValue(exposition, 'tapes_proxy_turns_captured_total')).toBe(5);
+      // Memory stays within the budget although five turns wait: the journal holds them.
+      expect(metricValue(exposition, 'tapes_proxy_capture_bytes')).toBeLessThanOrEqual(Math.floor(oneTurn * 1.5));
+      expect(metricValue(exposition, 'tapes_proxy_spool_depth')).toBeGreaterThan(0);
     } finally {
       lock.release();
     }
-    // The one turn it held is not lost: stored once the lock is gone (or spooled and then stored).
-    await eventually(async () => ((await storedRequestIds({ sqliteFile: sqlite.path })).length === 1 ? true : undefined), 'the held turn to be stored');
-    // Its bytes are released once the proxy hears back from storage, a moment after the commit.
-    await eventually(async () => (metricValue((await send(`${proxy.url}/_tapes/metrics`)).body.toString('utf8'), 'tapes_proxy_queue_bytes') === 0 ? true : undefined), 'the budget released');
+    await eventually(async () => ((await storedRequestIds({ sqliteFile: sqlite.path })).length === before + 5 ? true : undefined), 'the five turns to be stored');
+    await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_capture_bytes') === 0 ? true : undefined), 'the budget released');
+    await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 0 ? true : undefined), 'the journal emptied');
+  });
+
+  it('drops a capture the budget cannot hold while others are in flight (capture_budget), and forwards it untouched', async () => {
+    // Two streams in flight at once, each holding its bytes until it ends: the second cannot fit.
+    let releaseSecondHalves!: () => void;
+    const halves = new Promise<void>((resolve) => (releaseSecondHalves = resolve));
+    const half = Math.floor(responseBody.byteLength / 2);
+    let started = 0;
+    upstream.handle(async (_req, res) => {
+      res.writeHead(200, { 'content-type': fixture.contentType });
+      res.write(responseBody.subarray(0, half));
+      started += 1;
+      await halves;
+      res.end(responseBody.subarray(half));
+    });
+    const dropsBefore = metricValue(await metrics(), 'tapes_proxy_turns_dropped_total', { reason: 'capture_budget' });
+    const both = [0, 1].map(() => send(`${proxy.url}/v1/messages`, { method: 'POST', headers, body: requestBody }));
+    await eventually(() => (started === 2 ? true : undefined), 'both streams to start');
+    releaseSecondHalves();
+    for (const res of await Promise.all(both)) {
+      expect(res.status).toBe(200);
+      expect(res.body.equals(responseBody)).toBe(true);
+    }
+    expect(metricValue(await metrics(), 'tapes_proxy_turns_dropped_total', { reason: 'capture_budget' })).toBe(dropsBefore + 1);
+    upstream.handle((_req, res) => res.writeHead(200, { 'content-type': fixture.contentType }).end(responseBody));
   });
 });

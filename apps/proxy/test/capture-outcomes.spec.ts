@@ -56,7 +56,7 @@ describe('what a captured exchange becomes', () => {
     expect(turn!.diagnostics).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'parse_error', data: { side: 'request' } })]));
   });
 
-  it('forwards a request body over the capture limit untouched and counts the turn as a capture_budget drop', async () => {
+  it('forwards a request body over the capture limit untouched and counts the turn as a request_over_budget drop', async () => {
     proxy = await startProxy({ upstream: upstream.url, databaseUrl: sqlite.url, env: { TAPES_MAX_CAPTURE_BODY_BYTES: '1kb' } });
     const big = JSON.stringify({ ...fixture.request, messages: [{ role: 'user', content: 'x'.repeat(64 * 1024) }] });
     const res = await send(`${proxy.url}/v1/messages`, { method: 'POST', headers, body: big });
@@ -64,8 +64,8 @@ describe('what a captured exchange becomes', () => {
     expect(res.body.equals(responseBody)).toBe(true);
     expect(upstream.requests.at(-1)!.body.toString()).toBe(big);
     const exposition = (await send(`${proxy.url}/_tapes/metrics`)).body.toString();
-    expect(metricValue(exposition, 'tapes_proxy_turns_dropped_total', { reason: 'capture_budget' })).toBe(1);
-    expect(metricValue(exposition, 'tapes_proxy_queue_bytes')).toBe(0);
+    expect(metricValue(exposition, 'tapes_proxy_turns_dropped_total', { reason: 'request_over_budget' })).toBe(1);
+    expect(metricValue(exposition, 'tapes_proxy_capture_bytes')).toBe(0);
     expect(await storedTurns()).toHaveLength(0);
   });
 

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { createDefaultReducers, deriveTurn, reduceBody, reducerFor } from '@tapes/capture';
+import { createDefaultReducers, deriveTurn, reduceBody, selectReducer, TURN_APIS } from '@tapes/capture';
 import { openStorage, type StoredTurn, type TurnStore } from '@tapes/storage';
 import { createTestSqlite, readFixture, TURN_FIXTURES, type TestSqlite, type TurnFixture } from '@tapes/testing';
 import { send } from './support/http-client';
@@ -11,9 +11,9 @@ const reducers = createDefaultReducers();
 
 /** What libs/capture + libs/merkle make of the same bytes offline: the hashes the proxy must store. */
 function offlineTurn(fixture: TurnFixture, body: Buffer) {
-  const reducer = reducerFor(reducers, { api: fixture.api })!;
+  const reducer = selectReducer(reducers, { api: fixture.api })!;
   const response = reduceBody(reducer, body, { contentType: fixture.contentType || undefined });
-  return deriveTurn({ reducer, request: { document: fixture.request }, response });
+  return deriveTurn({ reducer, request: { document: fixture.request }, response, path: fixture.path });
 }
 
 /** Splits a body at arbitrary points, as a network would, so streams arrive in several chunks. */
@@ -52,7 +52,7 @@ describe('every turn fixture through the proxy', () => {
   });
 
   it('covers every provider API, streamed and one-shot', () => {
-    expect(new Set(TURN_FIXTURES.map((f) => f.api))).toEqual(new Set(['anthropic.messages', 'openai.chat_completions', 'openai.responses', 'ollama.chat']));
+    expect(new Set(TURN_FIXTURES.map((f) => f.api))).toEqual(new Set(TURN_APIS));
     expect(TURN_FIXTURES.some((f) => f.streamed) && TURN_FIXTURES.some((f) => !f.streamed)).toBe(true);
   });
 

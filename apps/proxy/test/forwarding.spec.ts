@@ -94,7 +94,8 @@ describe('forwarding', () => {
       expect(seen.headers['x-repeat']).toBe('1, 2');
       expect(seen.headers['x-tapes-agent-name']).toBeUndefined();
 
-      expect(metricValue(await metrics(), 'tapes_proxy_turns_dropped_total', { reason: 'non_turn_request' })).toBe(1);
+      // A non-200 answer is reported for its status first (the shared precedence), whatever the path.
+      expect(metricValue(await metrics(), 'tapes_proxy_turns_dropped_total', { reason: 'upstream_status' })).toBe(1);
       expect(await turns()).toHaveLength(0);
     });
 
@@ -258,7 +259,7 @@ describe('forwarding', () => {
       expect(turn!.outcome).toBe('partial');
       expect(turn!.diagnostics).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'interrupted', data: { reason: 'upstream_error' } })]));
       // Counted when the proxy hears back from storage, a moment after the row commits.
-      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_turns_captured_total', { provider: 'anthropic', outcome: 'partial' }) === 1 ? true : undefined));
+      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_turns_delivered_total', { provider: 'anthropic', outcome: 'partial' }) === 1 ? true : undefined));
     });
   });
 });

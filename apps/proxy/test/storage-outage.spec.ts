@@ -70,38 +70,38 @@ describe('storage outage (real PostgreSQL)', () => {
     return (await storedRequestIds({ postgresUrl: pg.url })).length;
   }
 
-  it('forwards every turn while PostgreSQL is offline, spools them, and stores them all once it is back', async () => {
+  it('forwards every turn while PostgreSQL is offline, keeps them in the journal, and stores them all once it is back', async () => {
     proxy = await startProxy({ upstream: upstream.url, databaseUrl: pg.url, dataDir });
     const outage = await takePostgresOffline(pg.url);
     try {
       await sendTurns(0, 5);
-      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 5 ? true : undefined), 'five spooled turns');
+      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 5 && metricValue(await metrics(), 'tapes_proxy_turns_backlogged_total') === 5 ? true : undefined), 'five turns waiting in the journal');
       const health = JSON.parse((await send(`${proxy.url}/_tapes/health`)).body.toString('utf8'));
-      expect(health).toMatchObject({ status: 'ok', info: { capture: { status: 'up', storage: 'down', spool: { depth: 5, writable: true } } } });
+      expect(health).toMatchObject({ status: 'ok', info: { capture: { status: 'up', storage: 'down', journal: 'ok', waiting: 5 } } });
       expect((await send(`${proxy.url}/_tapes/health/storage`)).status).toBe(503);
     } finally {
       await outage.restore();
     }
 
     await eventually(async () => ((await storedCount()) === 5 ? true : undefined), 'all five turns stored after the outage');
-    // The spool file is removed just after the store commits: wait for the drain to settle.
-    await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 0 ? true : undefined), 'the spool emptied');
+    // A turn leaves the journal just after the store commits: wait for that to settle.
+    await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 0 ? true : undefined), 'the journal emptied');
     const exposition = await metrics();
-    expect(metricValue(exposition, 'tapes_proxy_turns_spooled_total')).toBe(5);
-    expect(metricValue(exposition, 'tapes_proxy_turns_stored_total')).toBe(5);
+    expect(metricValue(exposition, 'tapes_proxy_turns_backlogged_total')).toBe(5);
+    expect(metricValue(exposition, 'tapes_proxy_turns_delivered_total', { via: 'backlog', result: 'stored' })).toBe(5);
     expect(metricValue(exposition, 'tapes_proxy_spool_depth')).toBe(0);
     expect(metricValue(exposition, 'tapes_proxy_turns_dropped_total', { reason: 'spool_full' })).toBe(0);
     expect((await reader.counts()).turns).toBe(5);
   });
 
-  it('delivers what the spool holds after a restart of the proxy', async () => {
+  it('stores what the journal holds after a restart of the proxy', async () => {
     const storedBefore = await storedCount();
     proxy = await startProxy({ upstream: upstream.url, databaseUrl: pg.url, dataDir });
     const outage = await takePostgresOffline(pg.url);
     try {
       await sendTurns(100, 3);
-      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 3 ? true : undefined), 'three spooled turns');
-      await proxy.close(); // SIGTERM's path: drain into storage or the spool, close storage
+      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 3 ? true : undefined), 'three turns waiting in the journal');
+      await proxy.close(); // SIGTERM's path: storage is away, so the turns stay in the journal
       proxy = undefined;
     } finally {
       await outage.restore();
@@ -109,8 +109,8 @@ describe('storage outage (real PostgreSQL)', () => {
     expect(await storedCount()).toBe(storedBefore);
 
     proxy = await startProxy({ upstream: upstream.url, databaseUrl: pg.url, dataDir });
-    await eventually(async () => ((await storedCount()) === storedBefore + 3 ? true : undefined), 'the spooled turns to arrive after the restart');
-    await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 0 ? true : undefined), 'the spool emptied');
+    await eventually(async () => ((await storedCount()) === storedBefore + 3 ? true : undefined), 'the journaled turns to arrive after the restart');
+    await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 0 ? true : undefined), 'the journal emptied');
   });
 
   it('starts and forwards while the database is unreachable at start-up, and stores the turns once it answers', async () => {
@@ -119,7 +119,7 @@ describe('storage outage (real PostgreSQL)', () => {
     try {
       proxy = await startProxy({ upstream: upstream.url, databaseUrl: pg.url, dataDir });
       await sendTurns(200, 2);
-      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 2 ? true : undefined), 'two spooled turns');
+      await eventually(async () => (metricValue(await metrics(), 'tapes_proxy_spool_depth') === 2 ? true : undefined), 'two turns waiting in the journal');
       expect((await send(`${proxy.url}/_tapes/health/storage`)).status).toBe(503);
     } finally {
       await outage.restore();

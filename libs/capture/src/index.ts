@@ -1,23 +1,63 @@
-export { TURN_APIS, RequestParseError, reduceBody, parseRequestBody, reducerForPath, reducerFor } from './lib/reducer';
-export type { TurnApi, Reducer, Reduction, ReductionOptions, Interruption } from './lib/reducer';
+// Reducing one turn's bytes.
+export { RequestParseError, reduceBody, parseRequestBody } from './lib/reducer';
+export type { Reducer, Reduction, ReductionOptions, Interruption, RequestContext } from './lib/reducer';
 export { Diagnostics } from './lib/diagnostics';
-export { FramedReducer } from './lib/framed-reducer';
+export { FramedReducer } from './lib/framing/framed-reducer';
 export { FramedReduction, DEFAULT_MAX_BYTES } from './lib/framing/framed-reduction';
 export { sniffBodyFormat } from './lib/framing/body-format';
 export type { BodyFormat } from './lib/framing/body-format';
 export type { TurnAssembler, SseEvent } from './lib/framing/turn-assembler';
-export { redactHeaders, isSecretHeader, REDACTED } from './lib/turn/redact-headers';
-export type { HeaderRecord } from './lib/turn/redact-headers';
-export { resolveAgentRoute, AGENT_HEADER } from './lib/turn/agent-route';
-export type { AgentRoute } from './lib/turn/agent-route';
-export { DROP_REASONS } from './lib/turn/drop-reasons';
-export type { DropReason } from './lib/turn/drop-reasons';
+
+// Providers: one folder each, one list.
+export { PROVIDER_SPECS, PROVIDERS, TURN_APIS, isProvider, isTurnApi, providerSpec, createDefaultReducers } from './lib/providers/providers';
+export type { Provider, TurnApi } from './lib/providers/providers';
+export type { ProviderSpec, RouteProbe } from './lib/providers/provider-spec';
+export { AnthropicMessagesReducer } from './lib/providers/anthropic/reducer';
+export { parseAnthropicRequest } from './lib/providers/anthropic/request';
+export { OpenAIChatReducer } from './lib/providers/openai-chat/reducer';
+export { parseChatCompletionsRequest } from './lib/providers/openai-chat/request';
+export { OpenAIResponsesReducer } from './lib/providers/openai-responses/reducer';
+export { parseResponsesRequest } from './lib/providers/openai-responses/request';
+export { OllamaChatReducer } from './lib/providers/ollama/reducer';
+export { parseOllamaRequest, OLLAMA_STREAMS_BY_DEFAULT } from './lib/providers/ollama/request';
+export { GeminiGenerateContentReducer } from './lib/providers/gemini/reducer';
+export { parseGeminiRequest } from './lib/providers/gemini/request';
+
+// Capture policy: written once, applied by every site.
+export { turnPolicy } from './lib/policy/turn-policy';
+export type { RequestVerdict, StatusVerdict, NotATurnReason } from './lib/policy/turn-policy';
+export { selectReducer, endpointPath } from './lib/policy/select-reducer';
+export { redactHeaders, redactQuery, isSecretHeader, REDACTED } from './lib/policy/redaction';
+export type { HeaderRecord } from './lib/policy/redaction';
+export { resolveAgentRoute, AGENT_HEADER } from './lib/policy/agent-route';
+export type { AgentRoute } from './lib/policy/agent-route';
+export { DROP_REASONS, POLICY_DROP_REASONS, TRANSPORT_DROP_REASONS, isDropReason } from './lib/policy/drop-reasons';
+export type { DropReason, PolicyDropReason, TransportDropReason } from './lib/policy/drop-reasons';
+
+// The captured turn and its one way to storage.
+export { capturedTurn, headerValue } from './lib/turn/captured-turn';
+export type { CapturedTurn, CapturedExchange } from './lib/turn/captured-turn';
+export { toTurnRecord } from './lib/turn/to-turn-record';
+export type { ToTurnRecordOptions, KnownReduction, DerivedTurnRecord } from './lib/turn/to-turn-record';
 export { deriveTurn } from './lib/turn/derive-turn';
-export type { DerivedTurn, TurnOutcome } from './lib/turn/derive-turn';
-export { AnthropicMessagesReducer } from './lib/anthropic/anthropic-reducer';
-export { parseAnthropicRequest } from './lib/anthropic/anthropic-request';
-export { OllamaChatReducer } from './lib/ollama/ollama-chat-reducer';
-export { parseOllamaRequest, OLLAMA_STREAMS_BY_DEFAULT } from './lib/ollama/ollama-request';
+export type { DerivedTurn } from './lib/turn/derive-turn';
+export { CAPTURE_SITES, TURN_OUTCOMES } from './lib/turn/turn-record';
+export type { TurnRecord, TurnOutcome, CaptureSite } from './lib/turn/turn-record';
+export { encodeCapturedTurn, decodeCapturedTurn, CapturedTurnCodecError } from './lib/turn/captured-turn-codec';
+export { decodeErrorDiagnostic } from './lib/turn/decode-diagnostic';
+export {
+  ingestEnvelopeSchema,
+  batchEnvelopeSchema,
+  describeIssues,
+  jsonDepthExceeds,
+  toIngestEnvelope,
+  envelopeToCapturedTurn,
+  envelopeRequestBytes,
+  envelopeResponseBytes,
+} from './lib/turn/ingest-envelope';
+export type { IngestEnvelope, IngestEnvelopeInput } from './lib/turn/ingest-envelope';
+
+// Content encoding.
 export { ContentDecoder } from './lib/encoding/content-decoder';
 export type { ContentDecoderOptions } from './lib/encoding/content-decoder';
 export { decodeBody } from './lib/encoding/decode-body';
@@ -27,8 +67,3 @@ export type { ContentCoding, DecodePlan } from './lib/encoding/content-codings';
 export { DEFAULT_MAX_DECODED_BYTES } from './lib/encoding/decode-result';
 export type { DecodeResult, DecodeOutcome, DecodeErrorClass } from './lib/encoding/decode-result';
 export { ZSTD_MAX_WINDOW_BYTES } from './lib/encoding/zstd-frame-guard';
-export { OpenAIChatReducer } from './lib/openai-chat/openai-chat-reducer';
-export { parseChatCompletionsRequest } from './lib/openai-chat/openai-chat-request';
-export { OpenAIResponsesReducer } from './lib/openai-responses/openai-responses-reducer';
-export { parseResponsesRequest } from './lib/openai-responses/openai-responses-request';
-export { createDefaultReducers } from './lib/default-reducers';

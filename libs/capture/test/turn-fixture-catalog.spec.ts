@@ -1,6 +1,6 @@
 import { isComplete } from '@tapes/llm';
 import { readFixture, TURN_FIXTURES } from '@tapes/testing';
-import { createDefaultReducers, deriveTurn, parseRequestBody, reduceBody, reducerForPath } from '../src';
+import { createDefaultReducers, deriveTurn, parseRequestBody, reduceBody, selectReducer, TURN_APIS } from '../src/index';
 
 const reducers = createDefaultReducers();
 
@@ -11,20 +11,20 @@ const reducers = createDefaultReducers();
  */
 describe('TURN_FIXTURES agree with the reducers', () => {
   it('covers every provider API', () => {
-    expect(new Set(TURN_FIXTURES.map((f) => f.api))).toEqual(new Set(['anthropic.messages', 'openai.chat_completions', 'openai.responses', 'ollama.chat']));
+    expect(new Set(TURN_FIXTURES.map((f) => f.api))).toEqual(new Set(TURN_APIS));
     expect(new Set(TURN_FIXTURES.map((f) => f.name)).size).toBe(TURN_FIXTURES.length);
   });
 
   it.each(TURN_FIXTURES.map((f) => [f.name, f] as const))('%s', (_name, fixture) => {
-    const reducer = reducerForPath(reducers, fixture.path);
+    const reducer = selectReducer(reducers, { path: fixture.path });
     expect(reducer?.api).toBe(fixture.api);
     expect(reducer?.provider).toBe(fixture.provider);
-    const request = parseRequestBody(reducer!, JSON.stringify(fixture.request));
+    const request = parseRequestBody(reducer!, JSON.stringify(fixture.request), { path: fixture.path });
     expect(request.messages.length).toBeGreaterThan(0);
     const response = reduceBody(reducer!, readFixture(fixture.responseFile), { contentType: fixture.contentType });
     expect(isComplete(response)).toBe(fixture.complete);
     for (const code of fixture.diagnostics ?? []) expect(response.diagnostics.map((d) => d.code)).toContain(code);
-    const turn = deriveTurn({ reducer: reducer!, request: { document: fixture.request }, response });
+    const turn = deriveTurn({ reducer: reducer!, request: { document: fixture.request }, response, path: fixture.path });
     expect(turn.outcome).toBe(fixture.complete ? 'complete' : turn.outcome === 'unreduced' ? 'unreduced' : 'partial');
     if (turn.outcome !== 'unreduced') expect(turn.nodes).toHaveLength(request.messages.length + 1);
   });

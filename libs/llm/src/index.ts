@@ -1,19 +1,2 @@
-export {
-  PROVIDERS,
-  TURN_APIS,
-  isProvider,
-  isComplete,
-  textMessage,
-  messageText,
-} from './lib/types';
-export type {
-  Provider,
-  TurnApi,
-  ContentBlock,
-  Message,
-  Usage,
-  ChatRequest,
-  ChatResponse,
-  Diagnostic,
-  DiagnosticCode,
-} from './lib/types';
+export { isComplete, textMessage, messageText } from './lib/types';
+export type { ContentBlock, Message, Usage, ChatRequest, ChatResponse, Diagnostic, DiagnosticCode } from './lib/types';

@@ -9,3 +9,5 @@ export { REDUCERS, CaptureModule } from './lib/capture.module';
 export { turnLogLine } from './lib/turn-log';
 export type { TurnLogFacts } from './lib/turn-log';
 export { closeOnSignals } from './lib/shutdown';
+export { CaptureMetrics } from './lib/capture-metrics';
+export type { CaptureGaugeSources } from './lib/capture-metrics';

@@ -1,15 +1,9 @@
 export { openStorage } from './lib/open-storage';
 export type { OpenStorageOptions } from './lib/open-storage';
 export type { StorageLogger } from './lib/prisma-turn-store';
-export {
-  CAPTURE_SITES,
-  TURN_OUTCOMES,
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-} from './lib/turn-store';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './lib/turn-store';
 export type {
   TurnStore,
-  TurnRecord,
   StoreResult,
   StoredNode,
   StoredTurn,
@@ -18,9 +12,6 @@ export type {
   ListOptions,
   Page,
   GetTurnOptions,
-  CaptureSite,
-  TurnOutcome,
-  HeaderMap,
 } from './lib/turn-store';
 export {
   StorageError,

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, Message, Usage } from '@tapes/llm';
 import { turnNodes, type Node } from '@tapes/merkle';
 import { createTestPostgres, createTestSqlite, takePostgresOffline, lockSqliteForWrites } from '@tapes/testing';
-import type { Backend, TurnRecord } from '../src';
+import type { TurnRecord } from '@tapes/capture';
+import type { Backend } from '../src';
 
 /** One test database of a backend: its URL, a way to take it offline, and teardown. */
 export interface TestDatabase {

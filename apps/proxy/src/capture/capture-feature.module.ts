@@ -1,29 +1,26 @@
 import { Module } from '@nestjs/common';
-import path from 'node:path';
-import { ByteBudget, DiskSpool } from '@tapes/delivery';
+import { ByteBudget } from '@tapes/delivery';
 import { TAPES_CONFIG } from '@tapes/nest-kit';
 import type { ProxyConfig } from '../config/proxy-config';
-import { TurnQueue } from './turn-queue.service';
-import { TurnRecorder } from './turn-recorder.service';
-import { TurnSpool } from './turn-spool.service';
-
-/** The spool directory inside the data directory. */
-export function spoolDir(config: Pick<ProxyConfig, 'dataDir'>): string {
-  return path.join(config.dataDir, 'spool');
-}
+import { ProxyMetrics } from '../metrics/proxy-metrics';
+import { WorkerTurnStore } from '../storage/worker-turn-store';
+import { CaptureService } from './capture.service';
+import { TurnDelivery } from './turn-delivery';
 
 /**
- * Capture behind forwarding: the recorder (which exchanges are turns, and how a capture becomes a
- * stored turn), the byte-bounded queue to storage, and the disk spool for when storage is away.
+ * Capture behind forwarding: which exchanges are turns (CaptureService), and how a finished one
+ * reaches storage (TurnDelivery: journal first, then the storage worker).
  */
 @Module({
   providers: [
-    TurnRecorder,
-    TurnQueue,
-    TurnSpool,
+    CaptureService,
     { provide: ByteBudget, useFactory: (config: ProxyConfig) => new ByteBudget(config.limits.captureQueueBytes), inject: [TAPES_CONFIG] },
-    { provide: DiskSpool, useFactory: (config: ProxyConfig) => DiskSpool.open({ dir: spoolDir(config), maxBytes: config.limits.spoolMaxBytes }), inject: [TAPES_CONFIG] },
+    {
+      provide: TurnDelivery,
+      useFactory: (config: ProxyConfig, store: WorkerTurnStore, budget: ByteBudget, metrics: ProxyMetrics) => TurnDelivery.create(config, store, budget, metrics),
+      inject: [TAPES_CONFIG, WorkerTurnStore, ByteBudget, ProxyMetrics],
+    },
   ],
-  exports: [TurnRecorder, TurnQueue, TurnSpool, ByteBudget, DiskSpool],
+  exports: [CaptureService, TurnDelivery, ByteBudget],
 })
 export class CaptureFeatureModule {}

@@ -1,40 +1,48 @@
-import { createDefaultReducers, reducerFor, type DropReason } from '@tapes/capture';
+import { createDefaultReducers, selectReducer, type CapturedTurn, type DropReason } from '@tapes/capture';
 import { ByteBudget } from '@tapes/delivery';
-import { TurnCapture, type FinishedCapture } from './turn-capture';
+import { TurnCapture } from './turn-capture';
 
-const reducer = reducerFor(createDefaultReducers(), { api: 'anthropic.messages' })!;
+const reducer = selectReducer(createDefaultReducers(), { api: 'anthropic.messages' })!;
 
 function capture(budget: ByteBudget, maxBodyBytes = 1024) {
-  const events: { dropped?: { reason: DropReason; detail: string }; finished?: FinishedCapture } = {};
+  const events: { dropped?: { reason: DropReason; detail: string }; finished?: { turn: CapturedTurn; held: number } } = {};
   const turn = new TurnCapture(
-    { requestId: 'r1', reducer, agentName: 'claude', method: 'POST', path: '/v1/messages', requestHeaders: {}, startedAt: new Date(0) },
+    { requestId: 'r1', provider: 'anthropic', reducer, agentName: 'claude', method: 'POST', path: '/v1/messages?key=sk-secret', requestHeaders: { 'x-api-key': 'sk-ant-secret' }, startedAt: new Date(0) },
     budget,
     maxBodyBytes,
-    { dropped: (_c, reason, detail) => (events.dropped = { reason, detail }), finished: (f) => (events.finished = f) },
+    {
+      dropped: (_c, reason, detail) => (events.dropped = { reason, detail }),
+      finished: async (t, held) => (events.finished = { turn: t, held }),
+    },
   );
   return { turn, events };
 }
 
 describe('TurnCapture', () => {
-  it('keeps both bodies, charges the budget for them and hands them over with the bytes it holds', () => {
+  it('keeps both bodies raw, charges the budget for them and hands over a redacted captured turn with the bytes it holds', async () => {
     const budget = new ByteBudget(1000);
     const { turn, events } = capture(budget);
     turn.requestChunk(Buffer.from('{"model":'));
     turn.requestChunk(Buffer.from('"m"}'));
-    expect(turn.responseStarted(200, { 'content-type': 'application/json' })).toBe(true);
+    expect(turn.responseStarted(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })).toBe(true);
     turn.responseChunk(Buffer.from('{"type":"message"}'));
-    turn.finish();
-    expect(events.finished?.requestBody.toString()).toBe('{"model":"m"}');
-    expect(events.finished?.response.body.toString()).toBe('{"type":"message"}');
-    expect(events.finished?.heldBytes).toBe(13 + 18);
-    expect(budget.inUse).toBe(31); // released by whoever stores or drops the turn
+    await turn.finish();
+    const finished = events.finished!;
+    expect(Buffer.from(finished.turn.requestBody).toString()).toBe('{"model":"m"}');
+    expect(Buffer.from(finished.turn.responseBody).toString()).toBe('{"type":"message"}');
+    expect(finished.turn).toMatchObject({ site: 'proxy', provider: 'anthropic', api: 'anthropic.messages', status: 200, responseContentType: 'application/json', responseContentEncoding: 'gzip' });
+    expect(finished.turn.path).toBe('/v1/messages?key=%5Bredacted%5D');
+    expect(JSON.stringify(finished.turn.requestHeaders)).not.toContain('sk-ant-secret');
+    expect(finished.held).toBe(13 + 18);
+    expect(budget.inUse).toBe(31); // released by delivery once the turn leaves memory
     expect(turn.active).toBe(false);
   });
 
   it.each([
     { name: 'a non-200 answer', act: (t: TurnCapture) => t.responseStarted(429, {}), reason: 'upstream_status' },
-    { name: 'no answer at all', act: (t: TurnCapture) => t.finish(), reason: 'empty_response' },
-    { name: 'a request body over the per-body limit', act: (t: TurnCapture) => t.requestChunk(Buffer.alloc(2000)), reason: 'capture_budget' },
+    { name: 'a 201, which is no completed turn either', act: (t: TurnCapture) => t.responseStarted(201, {}), reason: 'upstream_status' },
+    { name: 'no answer at all', act: (t: TurnCapture) => t.finish(), reason: 'upstream_no_response' },
+    { name: 'a request body over the per-body limit', act: (t: TurnCapture) => t.requestChunk(Buffer.alloc(2000)), reason: 'request_over_budget' },
     {
       name: 'a response body over the per-body limit',
       act: (t: TurnCapture) => {
@@ -42,7 +50,7 @@ describe('TurnCapture', () => {
         t.responseChunk(Buffer.alloc(600));
         t.responseChunk(Buffer.alloc(600));
       },
-      reason: 'capture_budget',
+      reason: 'response_over_budget',
     },
   ])('drops the capture on $name and returns every byte it held', ({ act, reason }) => {
     const budget = new ByteBudget(10_000);
@@ -65,13 +73,13 @@ describe('TurnCapture', () => {
     expect(budget.inUse).toBe(80);
   });
 
-  it('ignores everything after it was dropped or finished', () => {
+  it('ignores everything after it was dropped or finished', async () => {
     const budget = new ByteBudget(1000);
     const { turn, events } = capture(budget);
     turn.responseStarted(500, {});
     turn.requestChunk(Buffer.alloc(10));
     turn.responseChunk(Buffer.alloc(10));
-    turn.finish();
+    await turn.finish();
     expect(events.finished).toBeUndefined();
     expect(budget.inUse).toBe(0);
   });

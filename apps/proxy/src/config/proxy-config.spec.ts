@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ConfigError, parseConfig } from '@tapes/nest-kit';
 import { parseDuration } from './duration';
-import { parseListenAddress, proxyConfigSchema } from './proxy-config';
+import { DEFAULT_UPSTREAMS, parseListenAddress, proxyConfigSchema } from './proxy-config';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -18,7 +18,7 @@ describe('proxy configuration', () => {
     const config = parseConfig('tapes proxy', proxyConfigSchema, {});
     expect(config).toMatchObject({
       listen: { host: '127.0.0.1', port: 8080 },
-      upstreams: { anthropic: 'https://api.anthropic.com', openai: 'https://api.openai.com', ollama: 'http://localhost:11434' },
+      upstreams: { anthropic: 'https://api.anthropic.com', openai: 'https://api.openai.com', ollama: 'http://localhost:11434', gemini: 'https://generativelanguage.googleapis.com' },
       defaultProvider: 'openai',
       agentRoutes: {},
       databaseUrl: undefined,
@@ -51,7 +51,7 @@ describe('proxy configuration', () => {
     });
     expect(config).toEqual({
       listen: { host: '0.0.0.0', port: 9000 },
-      upstreams: { anthropic: 'https://api.anthropic.com', openai: 'https://api.openai.com/v1', ollama: 'http://localhost:11434' },
+      upstreams: { ...DEFAULT_UPSTREAMS, openai: 'https://api.openai.com/v1' },
       defaultProvider: 'ollama',
       agentRoutes: { codex: { provider: 'openai', upstream: 'https://chatgpt.com/backend-api/codex' }, claude: { provider: 'anthropic' } },
       databaseUrl: 'postgresql://u:p@db:5432/tapes',
@@ -76,7 +76,7 @@ describe('proxy configuration', () => {
     const problems = problemsOf({
       TAPES_PROXY_LISTEN: 'localhost',
       TAPES_UPSTREAM_ANTHROPIC: 'ftp://x',
-      TAPES_DEFAULT_PROVIDER: 'gemini',
+      TAPES_DEFAULT_PROVIDER: 'mistral',
       TAPES_AGENT_ROUTES: '{"codex":{"provider":"acme"}}',
       DATABASE_URL: 'mysql://db/x',
       TAPES_CAPTURE_QUEUE_BYTES: 'lots',

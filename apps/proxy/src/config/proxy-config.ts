@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { PROVIDERS, type Provider } from '@tapes/llm';
+import { PROVIDER_SPECS, PROVIDERS, type Provider } from '@tapes/capture';
 import { byteSize, databaseUrl, httpUrl, logFormat, logLevel, positiveInt, type LogFormat } from '@tapes/nest-kit';
 import { duration } from './duration';
 
@@ -56,11 +56,11 @@ export interface ProxyConfig {
   storeConcurrency: number;
 }
 
-export const DEFAULT_UPSTREAMS: Readonly<Record<Provider, string>> = {
-  anthropic: 'https://api.anthropic.com',
-  openai: 'https://api.openai.com',
-  ollama: 'http://localhost:11434',
-};
+/** Each provider's upstream unless configured otherwise (from its ProviderSpec). */
+export const DEFAULT_UPSTREAMS = Object.fromEntries(PROVIDER_SPECS.map((s) => [s.name, s.defaultUpstream])) as Readonly<Record<Provider, string>>;
+
+/** One `TAPES_UPSTREAM_<PROVIDER>` per provider, derived from the provider list. */
+const upstreamSettings = Object.fromEntries(PROVIDER_SPECS.map((s) => [s.upstreamEnv, httpUrl.default(s.defaultUpstream)])) as Record<string, ReturnType<typeof httpUrl.default>>;
 
 const MiB = 1024 * 1024;
 
@@ -104,9 +104,7 @@ const agentRoutes = z
 const schema = z
   .object({
     TAPES_PROXY_LISTEN: listenAddress,
-    TAPES_UPSTREAM_ANTHROPIC: httpUrl.default(DEFAULT_UPSTREAMS.anthropic),
-    TAPES_UPSTREAM_OPENAI: httpUrl.default(DEFAULT_UPSTREAMS.openai),
-    TAPES_UPSTREAM_OLLAMA: httpUrl.default(DEFAULT_UPSTREAMS.ollama),
+    ...upstreamSettings,
     TAPES_DEFAULT_PROVIDER: provider.default('openai'),
     TAPES_AGENT_ROUTES: agentRoutes,
     DATABASE_URL: databaseUrl,
@@ -130,7 +128,7 @@ const schema = z
   .transform(
     (env): ProxyConfig => ({
       listen: env.TAPES_PROXY_LISTEN,
-      upstreams: { anthropic: env.TAPES_UPSTREAM_ANTHROPIC, openai: env.TAPES_UPSTREAM_OPENAI, ollama: env.TAPES_UPSTREAM_OLLAMA },
+      upstreams: Object.fromEntries(PROVIDER_SPECS.map((s) => [s.name, (env as Record<string, unknown>)[s.upstreamEnv] as string])) as Record<Provider, string>,
       defaultProvider: env.TAPES_DEFAULT_PROVIDER,
       agentRoutes: env.TAPES_AGENT_ROUTES,
       databaseUrl: env.DATABASE_URL,

@@ -10,8 +10,8 @@ describe('the start-up announcement (#10)', () => {
   it('says where it listens, where turns go, the upstreams, and how to point agents, in that order', () => {
     const lines = linesFor({ TAPES_DATA_DIR: '/data/tapes' });
     expect(lines[0]).toBe('tapes proxy listening on http://127.0.0.1:8080');
-    expect(lines[1]).toBe('  storing turns in SQLite /data/tapes/tapes.db (spool /data/tapes/spool)');
-    expect(lines[2]).toBe('  upstreams: anthropic https://api.anthropic.com · openai https://api.openai.com · ollama http://localhost:11434');
+    expect(lines[1]).toBe('  storing turns in SQLite /data/tapes/tapes.db (journal /data/tapes/journal)');
+    expect(lines[2]).toMatch(/^  upstreams: anthropic https:\/\/api.anthropic.com · openai https:\/\/api.openai.com · ollama http:\/\/localhost:11434/);
     expect(lines[3]).toContain('ANTHROPIC_BASE_URL=http://127.0.0.1:8080  OPENAI_BASE_URL=http://127.0.0.1:8080/v1  OLLAMA_HOST=http://127.0.0.1:8080');
   });
 
@@ -24,6 +24,6 @@ describe('the start-up announcement (#10)', () => {
   });
 
   it('hides a database password', () => {
-    expect(linesFor({ DATABASE_URL: 'postgresql://tapes:s3cret@db:5432/tapes' })[1]).toBe('  storing turns in PostgreSQL postgresql://tapes:***@db:5432/tapes (spool ' + `${process.cwd()}/.tapes/spool)`);
+    expect(linesFor({ DATABASE_URL: 'postgresql://tapes:s3cret@db:5432/tapes' })[1]).toBe('  storing turns in PostgreSQL postgresql://tapes:***@db:5432/tapes (journal ' + `${process.cwd()}/.tapes/journal)`);
   });
 });

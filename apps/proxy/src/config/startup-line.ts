@@ -1,5 +1,5 @@
+import { PROVIDER_SPECS } from '@tapes/capture';
 import { resolveStorageTarget } from '@tapes/storage';
-import { PROVIDERS } from '@tapes/llm';
 import { DEFAULT_UPSTREAMS, type ProxyConfig } from './proxy-config';
 
 /** Hosts that only this machine can reach. */
@@ -18,14 +18,15 @@ export function startupLines(config: ProxyConfig, port: number): { lines: string
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const target = resolveStorageTarget(config.databaseUrl, config.dataDir);
   const storage = target.backend === 'sqlite' ? `SQLite ${target.file}` : `PostgreSQL ${withoutPassword(target.url)}`;
-  const upstreams = PROVIDERS.map((p) => `${p} ${config.upstreams[p]}${config.upstreams[p] === DEFAULT_UPSTREAMS[p] ? '' : ' (set)'}`);
+  const upstreams = PROVIDER_SPECS.map(({ name }) => `${name} ${config.upstreams[name]}${config.upstreams[name] === DEFAULT_UPSTREAMS[name] ? '' : ' (set)'}`);
+  const agentEnv = PROVIDER_SPECS.flatMap((s) => Object.entries(s.agentEnv(base)).map(([k, v]) => `${k}=${v}`));
   const exposure = wildcard || !LOOPBACK.test(bound) ? ` — bound to ${bound}: reachable from other machines` : '';
   return {
     lines: [
       `tapes proxy listening on ${base}${exposure}`,
-      `  storing turns in ${storage} (spool ${config.dataDir}/spool)`,
+      `  storing turns in ${storage} (journal ${config.dataDir}/journal)`,
       `  upstreams: ${upstreams.join(' · ')}`,
-      `  point agents at it: ANTHROPIC_BASE_URL=${base}  OPENAI_BASE_URL=${base}/v1  OLLAMA_HOST=${base}`,
+      `  point agents at it: ${agentEnv.join('  ')}`,
       `  captured turns: ${base}/_tapes/v1/heads`,
     ],
     fields: { listen: `${bound}:${port}`, base, storage, upstreams: config.upstreams },

@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import type { Interruption } from '@tapes/capture';
+import { redactQuery, type Interruption } from '@tapes/capture';
 import type { Dispatcher } from 'undici';
-import { TurnRecorder } from '../capture/turn-recorder.service';
-import type { TurnCapture } from '../capture/turn-capture';
+import { CaptureService, type ExchangeCapture } from '../capture/capture.service';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
 import { UpstreamRouter, type ExchangeRoute } from '../routing/upstream-router';
 import { ExchangeTracker } from './exchange-tracker';
@@ -31,7 +30,7 @@ export class ForwardingService {
   constructor(
     private readonly router: UpstreamRouter,
     private readonly upstream: UpstreamClient,
-    private readonly recorder: TurnRecorder,
+    private readonly capture: CaptureService,
     private readonly metrics: ProxyMetrics,
     private readonly tracker: ExchangeTracker,
   ) {}
@@ -41,8 +40,8 @@ export class ForwardingService {
     const started = performance.now();
     const startedAt = new Date();
     const method = req.method ?? 'GET';
-    const route = this.router.route(method, req.url ?? '/', req.headers);
-    const capture = this.recorder.begin(route, method, req.headers, startedAt);
+    const route = this.router.route(req.url ?? '/', req.headers);
+    const capture = this.capture.begin(route, method, req.headers, startedAt);
 
     const controller = new AbortController();
     let interruption: Interruption | undefined;
@@ -66,7 +65,7 @@ export class ForwardingService {
     } catch (err) {
       // exchange() handles every failure it expects; this is a bug, and the client must not hang.
       this.logger.error({ err, path: route.path }, 'forwarding failed unexpectedly');
-      capture?.drop('reducer_error', `forwarding failed: ${errorMessage(err)}`);
+      capture.drop('capture_error', `forwarding failed: ${errorMessage(err)}`);
       writeFailure(res, upstreamFailure(err, route.origin));
     } finally {
       res.off('close', onClientClose);
@@ -78,7 +77,7 @@ export class ForwardingService {
     req: IncomingMessage,
     res: ServerResponse,
     route: ExchangeRoute,
-    capture: TurnCapture | undefined,
+    capture: ExchangeCapture,
     signal: AbortSignal,
     started: number,
     interruption: () => Interruption | undefined,
@@ -97,14 +96,14 @@ export class ForwardingService {
     } catch (err) {
       const cut = interruption();
       if (cut) {
-        capture?.drop('empty_response', `${cut.reason} before the upstream answered`);
+        capture.drop(cut.reason === 'client_disconnect' ? 'client_disconnect' : 'upstream_no_response', `${cut.reason} before the upstream answered`);
         this.metrics.requests.inc({ provider, status: cut.reason });
         res.destroy();
         return;
       }
       const failure = upstreamFailure(err, route.origin);
-      this.logger.warn({ provider, path: route.path, code: failure.code, upstreamCode: errorCode(err) }, failure.message);
-      capture?.drop('upstream_status', failure.message);
+      this.logger.warn({ provider, path: redactQuery(route.path), code: failure.code, upstreamCode: errorCode(err) }, failure.message);
+      capture.drop('upstream_no_response', failure.message);
       this.metrics.requests.inc({ provider, status: failure.status });
       writeFailure(res, failure);
       return;
@@ -113,7 +112,7 @@ export class ForwardingService {
     const status = upstream.statusCode;
     this.metrics.upstreamLatency.observe({ provider }, (performance.now() - started) / 1000);
     this.metrics.requests.inc({ provider, status });
-    const tapResponse = capture?.responseStarted(status, upstream.headers) ?? false;
+    const tapResponse = capture.responseStarted(status, upstream.headers);
 
     res.writeHead(status, upstream.statusText || undefined, clientResponseHeaders(upstream.headers));
     // When no body byte has arrived yet (a stream whose first event may be seconds away), the
@@ -127,22 +126,28 @@ export class ForwardingService {
         firstByte = false;
         this.metrics.timeToFirstByte.observe({ provider }, (performance.now() - started) / 1000);
       }
-      if (tapResponse) capture?.responseChunk(chunk);
+      if (tapResponse) capture.responseChunk(chunk);
     };
     try {
-      await relay(upstream.body, res, observe, (err) => capture?.drop('reducer_error', `capture failed on a response chunk: ${errorMessage(err)}`));
-      capture?.finish(interruption());
+      // The turn is journaled before the client sees its end: nothing it received can be lost to a crash.
+      await relay(
+        upstream.body,
+        res,
+        observe,
+        (err) => capture.drop('capture_error', `capture failed: ${errorMessage(err)}`),
+        () => capture.finish(interruption()),
+      );
     } catch (err) {
       const cut = interruption() ?? bodyFailure(err);
-      if (cut.reason !== 'client_disconnect') this.logger.warn({ provider, path: route.path, reason: cut.reason, upstreamCode: errorCode(err) }, `exchange cut: ${cut.detail}`);
+      if (cut.reason !== 'client_disconnect') this.logger.warn({ provider, path: redactQuery(route.path), reason: cut.reason, upstreamCode: errorCode(err) }, `exchange cut: ${cut.detail}`);
       // relay() destroyed the other side: the client sees a broken response, never a completed one.
-      capture?.finish(cut);
+      void capture.finish(cut);
     }
   }
 
   /** The request body for undici: the client's stream itself, or passed through capture first. */
-  private requestBody(req: IncomingMessage, capture: TurnCapture | undefined): Readable {
-    if (!capture) return req;
+  private requestBody(req: IncomingMessage, capture: ExchangeCapture): Readable {
+    if (!capture.isTurn) return req;
     return Readable.from(tapRequest(req, capture), { objectMode: false });
   }
 }
@@ -153,12 +158,12 @@ export class ForwardingService {
  * upstream takes it), and an aborted upload ends the iteration with its error, which aborts the
  * upstream request.
  */
-async function* tapRequest(req: IncomingMessage, capture: TurnCapture): AsyncGenerator<Buffer> {
+async function* tapRequest(req: IncomingMessage, capture: ExchangeCapture): AsyncGenerator<Buffer> {
   for await (const chunk of req as AsyncIterable<Buffer>) {
     try {
       capture.requestChunk(chunk);
     } catch (err) {
-      capture.drop('reducer_error', `capture failed on a request chunk: ${errorMessage(err)}`);
+      capture.drop('capture_error', `capture failed on a request chunk: ${errorMessage(err)}`);
     }
     yield chunk;
   }

@@ -25,7 +25,18 @@ function ignore(): void {
   // see settle()
 }
 
-export function relay(source: Readable, res: ServerResponse, observe: (chunk: Buffer) => void, onObserverError: (err: unknown) => void): Promise<void> {
+/**
+ * `beforeEnd` runs when the upstream body has ended, before the client's response is: what it
+ * returns is awaited first (the captured turn's journal write — so a client never sees the end of
+ * a turn that a crash could still lose). A rejection or a throw does not stop the end.
+ */
+export function relay(
+  source: Readable,
+  res: ServerResponse,
+  observe: (chunk: Buffer) => void,
+  onObserverError: (err: unknown) => void,
+  beforeEnd?: () => Promise<unknown> | undefined,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let observer: ((chunk: Buffer) => void) | undefined = observe;
     let settled = false;
@@ -57,7 +68,20 @@ export function relay(source: Readable, res: ServerResponse, observe: (chunk: Bu
       source.resume();
     };
     const onEnd = (): void => {
-      res.end();
+      let gate: Promise<unknown> | undefined;
+      try {
+        gate = beforeEnd?.();
+      } catch (err) {
+        onObserverError(err);
+      }
+      if (!gate) return void res.end();
+      gate.then(
+        () => res.end(),
+        (err: unknown) => {
+          onObserverError(err);
+          res.end();
+        },
+      );
     };
     const onFinish = (): void => settle();
     const onSourceError = (err: Error): void => {

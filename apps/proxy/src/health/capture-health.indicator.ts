@@ -1,26 +1,39 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { ByteBudget, DiskSpool } from '@tapes/delivery';
+import { ByteBudget } from '@tapes/delivery';
 import type { TurnStore } from '@tapes/storage';
+import { TurnDelivery } from '../capture/turn-delivery';
 import { TURN_STORE } from '../storage/storage.tokens';
 
-/** Storage reachability and spool headroom, as the health routes report them. */
+/** Whether turns are kept, as the health routes report it. */
 @Injectable()
 export class CaptureHealthIndicator {
   constructor(
     private readonly indicator: HealthIndicatorService,
     @Inject(TURN_STORE) private readonly store: TurnStore,
-    private readonly spool: DiskSpool,
+    private readonly delivery: TurnDelivery,
     private readonly budget: ByteBudget,
   ) {}
 
-  /** Up while turns can be kept: storage answers, or the spool still takes durable writes. */
+  /**
+   * Up while every captured turn is kept safely: the journal can be written (storage may be away —
+   * turns wait in the journal for it). Down, with the reason, while the journal cannot be written
+   * (unwritable directory, full disk): turns are then held only in memory, and lost to a crash.
+   */
   async readiness(): Promise<HealthIndicatorResult<'capture'>> {
     const session = this.indicator.check('capture');
     const storage = await this.storageState();
-    const spool = await this.spoolState();
-    const data = { storage: storage.up ? 'up' : 'down', ...(storage.up ? {} : { storageError: storage.message }), spool, queueBytes: this.budget.inUse };
-    return storage.up || spool.writable ? session.up(data) : session.down(data);
+    const journal = this.delivery.stats();
+    const data = {
+      storage: storage.up ? 'up' : 'down',
+      ...(storage.up ? {} : { storageError: storage.message }),
+      journal: journal.journal,
+      ...(journal.journalError ? { journalError: journal.journalError } : {}),
+      waiting: journal.depth,
+      journalBytes: journal.bytes,
+      captureBytes: this.budget.inUse,
+    };
+    return journal.journal === 'ok' ? session.up(data) : session.down(data);
   }
 
   async storage(): Promise<HealthIndicatorResult<'storage'>> {
@@ -36,18 +49,5 @@ export class CaptureHealthIndicator {
     } catch (err) {
       return { up: false, message: err instanceof Error ? err.message : String(err) };
     }
-  }
-
-  private async spoolState(): Promise<{ writable: boolean; depth: number; bytes: number; maxBytes: number }> {
-    const { depth, bytes } = this.spool.stats();
-    let writable = bytes < this.spool.maxBytes;
-    if (writable) {
-      try {
-        await this.spool.checkWritable();
-      } catch {
-        writable = false;
-      }
-    }
-    return { writable, depth, bytes, maxBytes: this.spool.maxBytes };
   }
 }

@@ -1,4 +1,4 @@
-import { createDefaultReducers } from '@tapes/capture';
+import { createDefaultReducers, turnPolicy } from '@tapes/capture';
 import { DEFAULT_UPSTREAMS, type ProxyConfig } from '../config/proxy-config';
 import { UpstreamRouter } from './upstream-router';
 
@@ -7,7 +7,8 @@ const config: Pick<ProxyConfig, 'upstreams' | 'agentRoutes' | 'defaultProvider'>
   defaultProvider: 'openai',
   agentRoutes: { codex: { provider: 'openai', upstream: 'https://chatgpt.com/backend-api/codex' }, claude: { provider: 'anthropic' } },
 };
-const router = new UpstreamRouter(config, createDefaultReducers());
+const reducers = createDefaultReducers();
+const router = new UpstreamRouter(config, reducers);
 
 describe('UpstreamRouter (ref §5.2)', () => {
   it.each([
@@ -40,6 +41,11 @@ describe('UpstreamRouter (ref §5.2)', () => {
       name: 'Ollama’s other API paths and its root probe',
       method: 'HEAD', url: '/', headers: {},
       want: { provider: 'ollama', upstreamPath: '/', api: undefined },
+    },
+    {
+      name: 'Claude Code’s start-up HEAD of its base URL goes to Anthropic, not Ollama (#12)',
+      method: 'HEAD', url: '/', headers: { 'user-agent': 'claude-cli/2.1.3 (external, cli)' },
+      want: { provider: 'anthropic', origin: 'https://api.anthropic.com', upstreamPath: '/', api: undefined },
     },
     {
       name: 'a GET to a turn endpoint is not a turn',
@@ -82,9 +88,10 @@ describe('UpstreamRouter (ref §5.2)', () => {
       want: { provider: 'openai', agentName: 'codex', origin: 'https://auth.openai.com', upstreamPath: '/oauth/token', api: undefined },
     },
   ])('$name', ({ method, url, headers, want }) => {
-    const route = router.route(method, url, headers);
+    const route = router.route(url, headers);
     const { api, ...rest } = want;
     expect(route).toMatchObject(rest);
-    expect(route.reducer?.api).toBe(api);
+    const verdict = turnPolicy.request({ method, path: route.path, provider: route.provider, reducers });
+    expect(verdict.turn ? verdict.reducer.api : undefined).toBe(api);
   });
 });

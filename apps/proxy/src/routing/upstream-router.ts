@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
-import { AGENT_HEADER, reducerForPath, resolveAgentRoute, type Reducer } from '@tapes/capture';
-import type { Provider } from '@tapes/llm';
+import { AGENT_HEADER, endpointPath, isProvider, PROVIDER_SPECS, resolveAgentRoute, selectReducer, type Provider, type Reducer } from '@tapes/capture';
 import { REDUCERS, TAPES_CONFIG } from '@tapes/nest-kit';
 import type { ProxyConfig } from '../config/proxy-config';
 import { joinUpstreamPath, parseUpstreamBase, type UpstreamBase } from './upstream-url';
 
-/** Where one exchange goes, and whether it is a turn worth recording. */
+/** Where one exchange goes. Whether it is a turn is the capture policy's call (`turnPolicy`). */
 export interface ExchangeRoute {
   agentName: string | undefined;
   /** The provider the upstream belongs to (metrics label; the hashed provider is the reducer's). */
@@ -17,8 +16,6 @@ export interface ExchangeRoute {
   upstreamPath: string;
   /** The request path after the tapes prefix, query included (what the client meant upstream). */
   path: string;
-  /** Set when the exchange is a turn: a POST to a known turn endpoint (design §7). */
-  reducer: Reducer | undefined;
 }
 
 /**
@@ -31,9 +28,9 @@ const CODEX_AUTH_UPSTREAM = parseUpstreamBase('https://auth.openai.com');
  * Resolves agent, provider and upstream for a request (ref §5.2), in this order:
  * 1. `/agents/<name>/providers/<p>/…` names the provider;
  * 2. the agent's configured route (`TAPES_AGENT_ROUTES`);
- * 3. the path: a known turn endpoint names its provider; otherwise the provider's path family
- *    (`/v1/messages…` or an `anthropic-version` header → Anthropic; `/` and `/api/…` → Ollama,
- *    whose clients probe `/` and use `/api/*` for everything);
+ * 3. the request: a known turn endpoint names its provider; otherwise the first provider whose
+ *    `claims` rule (its ProviderSpec) recognises the path or headers — Claude Code's start-up
+ *    `HEAD /` by its user agent, `/api/…` for Ollama, `/v1beta/…` for Gemini;
  * 4. the default provider.
  */
 @Injectable()
@@ -47,21 +44,16 @@ export class UpstreamRouter {
     @Inject(REDUCERS) private readonly reducers: readonly Reducer[],
   ) {
     this.defaultProvider = config.defaultProvider;
-    this.providerBases = {
-      anthropic: parseUpstreamBase(config.upstreams.anthropic),
-      openai: parseUpstreamBase(config.upstreams.openai),
-      ollama: parseUpstreamBase(config.upstreams.ollama),
-    };
+    this.providerBases = Object.fromEntries(PROVIDER_SPECS.map((s) => [s.name, parseUpstreamBase(config.upstreams[s.name])])) as Record<Provider, UpstreamBase>;
     for (const [agent, route] of Object.entries(config.agentRoutes)) {
       this.agentBases.set(agent, { provider: route.provider, base: route.upstream ? parseUpstreamBase(route.upstream) : this.providerBases[route.provider] });
     }
   }
 
-  route(method: string, url: string, headers: IncomingHttpHeaders): ExchangeRoute {
+  route(url: string, headers: IncomingHttpHeaders): ExchangeRoute {
     const agentRoute = resolveAgentRoute(url, headers[AGENT_HEADER]);
     const path = agentRoute.path;
-    const queryAt = path.indexOf('?');
-    const barePath = queryAt === -1 ? path : path.slice(0, queryAt);
+    const barePath = endpointPath(path);
     const agentName = agentRoute.agentName;
 
     let provider: Provider;
@@ -74,7 +66,7 @@ export class UpstreamRouter {
       provider = agentBase.provider;
       base = agentBase.base;
     } else {
-      provider = reducerForPath(this.reducers, barePath)?.provider ?? providerFromPathFamily(barePath, headers) ?? this.defaultProvider;
+      provider = this.providerOf(barePath, headers);
       base = this.providerBases[provider];
     }
     if (provider === 'openai' && agentName === 'codex' && isCodexAuthPath(barePath)) base = CODEX_AUTH_UPSTREAM;
@@ -85,20 +77,19 @@ export class UpstreamRouter {
       origin: base.origin,
       upstreamPath: joinUpstreamPath(base, path),
       path,
-      reducer: method === 'POST' ? this.turnReducer(provider, barePath) : undefined,
     };
   }
 
-  /** The provider's own reducer for this endpoint if it has one, else whichever API the path is. */
-  private turnReducer(provider: Provider, barePath: string): Reducer | undefined {
-    return this.reducers.find((r) => r.provider === provider && r.handlesPath(barePath)) ?? reducerForPath(this.reducers, barePath);
+  private providerOf(barePath: string, headers: IncomingHttpHeaders): Provider {
+    const byEndpoint = selectReducer(this.reducers, { path: barePath })?.provider;
+    if (isProvider(byEndpoint)) return byEndpoint;
+    const probe = { path: barePath, header: (name: string) => firstValue(headers[name]) };
+    return PROVIDER_SPECS.find((s) => s.claims(probe))?.name ?? this.defaultProvider;
   }
 }
 
-function providerFromPathFamily(barePath: string, headers: IncomingHttpHeaders): Provider | undefined {
-  if (headers['anthropic-version'] !== undefined || barePath === '/v1/messages' || barePath.startsWith('/v1/messages/') || barePath === '/v1/complete') return 'anthropic';
-  if (barePath === '/' || barePath === '' || barePath.startsWith('/api/')) return 'ollama';
-  return undefined;
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function isCodexAuthPath(barePath: string): boolean {

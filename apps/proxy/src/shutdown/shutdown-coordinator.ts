@@ -3,9 +3,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { TAPES_CONFIG } from '@tapes/nest-kit';
 import type { ProxyConfig } from '../config/proxy-config';
-import { TurnQueue } from '../capture/turn-queue.service';
-import { TurnRecorder } from '../capture/turn-recorder.service';
-import { TurnSpool } from '../capture/turn-spool.service';
+import { CaptureService } from '../capture/capture.service';
+import { TurnDelivery } from '../capture/turn-delivery';
 import { ExchangeTracker } from '../forwarding/exchange-tracker';
 
 /** How long cut exchanges get to unwind (destroying sockets is immediate; this is a backstop). */
@@ -14,15 +13,15 @@ const CUT_UNWIND_MS = 1_000;
 /**
  * Owns the order of start-up and shutdown, which Nest's per-module hooks cannot guarantee:
  *
- * start: the spool drainer starts once the app is up, so what a previous run left is delivered.
+ * start: delivery starts once the app is up, so what a previous run left in the journal is stored.
  *
  * stop (SIGTERM/SIGINT, before Nest closes the server):
  *  1. stop accepting connections;
  *  2. let in-flight exchanges finish, for at most the shutdown grace; then cut the rest — their
  *     partial turns are still captured (interrupted: `shutdown`);
- *  3. wait until every finished capture has been reduced and queued;
- *  4. drain the queue into storage, for at most the grace again; whatever is left goes to the spool;
- *  5. stop the spool drainer (what is spooled stays for the next run).
+ *  3. wait until every finished capture is journaled;
+ *  4. go on storing what waits, for at most the grace again; whatever is left stays in the
+ *     journal for the next run.
  * Storage itself is closed afterwards by StorageModule's shutdown hook.
  */
 @Injectable()
@@ -34,15 +33,14 @@ export class ShutdownCoordinator implements OnApplicationBootstrap, BeforeApplic
     @Inject(TAPES_CONFIG) config: ProxyConfig,
     private readonly adapterHost: HttpAdapterHost,
     private readonly tracker: ExchangeTracker,
-    private readonly recorder: TurnRecorder,
-    private readonly queue: TurnQueue,
-    private readonly spool: TurnSpool,
+    private readonly capture: CaptureService,
+    private readonly delivery: TurnDelivery,
   ) {
     this.graceMs = config.limits.shutdownGraceMs;
   }
 
   onApplicationBootstrap(): void {
-    this.spool.start();
+    this.delivery.start();
   }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
@@ -57,12 +55,10 @@ export class ShutdownCoordinator implements OnApplicationBootstrap, BeforeApplic
       // Cut exchanges hand their partial turns to capture as their pipelines unwind.
       await this.tracker.whenIdle(CUT_UNWIND_MS);
     }
-    await this.recorder.settled();
-    if (!(await this.queue.drained(this.graceMs))) {
-      this.logger.warn({ depth: this.queue.depth }, 'storage is slow: spooling the turns still queued');
-      await this.queue.flushToSpool(this.graceMs);
-    }
-    await this.spool.stop();
-    this.logger.log({ spool: this.spool.stats() }, 'capture drained');
+    await this.capture.settled();
+    await this.delivery.stop(this.graceMs);
+    const { depth } = this.delivery.stats();
+    if (depth > 0) this.logger.warn({ depth }, `${depth} captured turns wait in the journal: the next start stores them`);
+    else this.logger.log({}, 'capture drained');
   }
 }

@@ -10,9 +10,9 @@ import {
   type StoredNode,
   type StoredTurn,
   type StoreResult,
-  type TurnRecord,
   type TurnStore,
 } from '@tapes/storage';
+import type { TurnRecord } from '@tapes/capture';
 
 /** Each attempt migrates and pings; every 10 s at most keeps that cheap while the database is away. */
 const REOPEN_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 10_000 };

@@ -7,28 +7,42 @@ import {
   type InvalidTurnCode,
   type MigrationErrorCode,
   type StoreResult,
-  type TurnOutcome,
   type UnavailableReason,
 } from '@tapes/storage';
+import type { TurnOutcome } from '@tapes/capture';
+import type { Usage } from '@tapes/llm';
+import type { ReducerSource } from '../capture/reducer-source';
 
 /**
  * What the worker answers: the TurnStore methods (all but `backend`, which `ready` carries), and
- * `recordTurn`, which derives a pending turn's nodes and stores it in one step.
+ * `recordTurn`, which turns a captured turn into its record (the shared pipeline) and stores it.
  */
 export const WORKER_METHODS = ['recordTurn', 'storeTurn', 'getNode', 'ancestry', 'listNodes', 'leaves', 'getTurn', 'hasTurn', 'counts', 'ping', 'close'] as const;
 export type WorkerMethod = (typeof WORKER_METHODS)[number];
 
+/** What the derivation found, for the per-turn log line and the metrics. */
+export interface TurnSummary {
+  outcome: TurnOutcome;
+  model?: string | undefined;
+  usage?: Usage | undefined;
+}
+
 /**
  * `recordTurn`'s answer. Storage errors come back as data, not a rejection, because the outcome
- * of the derivation (complete / partial / unreduced) is known either way and counted either way.
+ * of the derivation (complete / partial / unreduced) is known either way.
  */
-export type RecordReply = { outcome: TurnOutcome; stored: StoreResult } | { outcome: TurnOutcome; error: WireError };
+export type RecordReply = { summary: TurnSummary; stored: StoreResult } | { summary: TurnSummary; error: WireError };
 
 /** What the main thread hands the worker at start. */
 export interface StorageWorkerData {
   role: typeof STORAGE_WORKER_ROLE;
   url: string | undefined;
   dataDir: string;
+  /** The same reducers the app was given: the worker derives turns with them (functions cannot cross threads, a module path can). */
+  reducers: ReducerSource;
+  project: string | undefined;
+  /** Decoded bytes one body may inflate to (the bomb guard). */
+  maxDecodedBytes: number;
 }
 
 export type ToWorker = { id: number; method: WorkerMethod; args: unknown[] };

@@ -1,22 +1,22 @@
 import { readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createDefaultReducers } from '@tapes/capture';
+import { toTurnRecord, type CapturedTurn } from '@tapes/capture';
 import type { TurnStore } from '@tapes/storage';
-import { deriveCapturedTurn } from '../capture/derive-captured-turn';
-import type { PendingTurn } from '../capture/pending-turn';
+import { loadReducers } from '../capture/reducer-source';
 import { openTurnStore, type StoreLog } from './open-turn-store';
 import { WORKER_METHODS, toWire, type FromWorker, type RecordReply, type StorageWorkerData, type ToWorker } from './storage-worker-protocol';
 
 /**
- * The storage thread: owns the real TurnStore, derives pending turns' nodes and answers the main
- * thread's calls. This work runs here, not beside forwarding, because it costs the calling thread
- * milliseconds — parsing and hashing a long conversation (~3 ms for a 150 KB Claude Code request),
+ * The storage thread: owns the real TurnStore, turns captured turns into records (decode, reduce,
+ * parse, hash: the shared `toTurnRecord`) and answers the main thread's calls. This work runs here,
+ * not beside forwarding, because it costs the calling thread milliseconds — decoding and reducing
+ * a stream, parsing and hashing a long conversation (~3 ms for a 150 KB Claude Code request),
  * Prisma's query planning, and with the embedded SQLite (better-sqlite3 is synchronous) the
  * commit's fsync — and the proxy's event loop must never stall a stream for it.
  *
- * Nodes are derived with the default reducers: functions cannot cross threads, so the reducer list
- * injected into the app decides routing and the streaming reduction, and this one parses requests.
+ * The reducers are built here from the same source as the app's (`ReducerSource`), so an injected
+ * custom reducer reads its turns here too.
  */
 export function runStorageWorker(): void {
   const port = parentPort;
@@ -32,13 +32,14 @@ export function runStorageWorker(): void {
   };
 
   let store: TurnStore | undefined;
-  const reducers = createDefaultReducers();
-  const recordTurn = async (opened: TurnStore, turn: PendingTurn): Promise<RecordReply> => {
-    const record = deriveCapturedTurn(turn, reducers);
+  const reducers = loadReducers(data.reducers);
+  const recordTurn = async (opened: TurnStore, turn: CapturedTurn): Promise<RecordReply> => {
+    const { record, response } = await toTurnRecord(turn, { reducers, project: data.project, maxDecodedBytes: data.maxDecodedBytes });
+    const summary = { outcome: record.outcome, model: response?.model, usage: response?.usage };
     try {
-      return { outcome: record.outcome, stored: await opened.storeTurn(record) };
+      return { summary, stored: await opened.storeTurn(record) };
     } catch (err) {
-      return { outcome: record.outcome, error: toWire(err) };
+      return { summary, error: toWire(err) };
     }
   };
   const pending: ToWorker[] = [];
@@ -48,7 +49,7 @@ export function runStorageWorker(): void {
       if (!(WORKER_METHODS as readonly string[]).includes(call.method)) throw new Error(`unknown storage method ${call.method}`);
       const value =
         call.method === 'recordTurn'
-          ? await recordTurn(store, call.args[0] as PendingTurn)
+          ? await recordTurn(store, call.args[0] as CapturedTurn)
           : await (store[call.method] as (...args: unknown[]) => Promise<unknown>).apply(store, call.args);
       post({ type: 'reply', id: call.id, ok: true, value });
       if (call.method === 'close') port.close();

@@ -3,14 +3,15 @@ import { TAPES_CONFIG } from '@tapes/nest-kit';
 import type { TurnStore } from '@tapes/storage';
 import type { ProxyConfig } from '../config/proxy-config';
 import type { StoreLog } from './open-turn-store';
-import { TURN_STORE } from './storage.tokens';
+import { REDUCER_SOURCE, TURN_STORE } from './storage.tokens';
+import type { ReducerSource } from '../capture/reducer-source';
 import { WorkerTurnStore } from './worker-turn-store';
 
 @Injectable()
 class StoreCloser implements OnApplicationShutdown {
   constructor(@Inject(TURN_STORE) private readonly store: TurnStore) {}
 
-  /** Runs after the shutdown coordinator has drained capture into storage or the spool. */
+  /** Runs after the shutdown coordinator has stopped delivery (what is left waits in the journal). */
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
   }
@@ -33,7 +34,12 @@ function storeLog(): StoreLog {
 @Global()
 @Module({
   providers: [
-    { provide: WorkerTurnStore, useFactory: (config: ProxyConfig) => WorkerTurnStore.start({ url: config.databaseUrl, dataDir: config.dataDir }, storeLog()), inject: [TAPES_CONFIG] },
+    {
+      provide: WorkerTurnStore,
+      useFactory: (config: ProxyConfig, source: ReducerSource) =>
+        WorkerTurnStore.start({ url: config.databaseUrl, dataDir: config.dataDir, reducers: source, project: config.project, maxDecodedBytes: config.limits.maxCaptureBodyBytes }, storeLog()),
+      inject: [TAPES_CONFIG, REDUCER_SOURCE],
+    },
     // The read routes and health need only the TurnStore interface.
     { provide: TURN_STORE, useExisting: WorkerTurnStore },
     StoreCloser,

@@ -13,17 +13,15 @@ import {
   type StoredNode,
   type StoredTurn,
   type StoreResult,
-  type TurnOutcome,
-  type TurnRecord,
   type TurnStore,
 } from '@tapes/storage';
+import type { CapturedTurn, TurnRecord } from '@tapes/capture';
 import type { StoreLog } from './open-turn-store';
 import { STORAGE_WORKER_ROLE } from './worker-role';
-import type { PendingTurn } from '../capture/pending-turn';
-import { fromWire, type FromWorker, type RecordReply, type StorageWorkerData, type ToWorker, type WorkerMethod } from './storage-worker-protocol';
+import { fromWire, type FromWorker, type RecordReply, type StorageWorkerData, type ToWorker, type TurnSummary, type WorkerMethod } from './storage-worker-protocol';
 
-/** What recording a pending turn came to: stored, or refused with the store's error (same classes as in-thread). */
-export type RecordedTurn = { outcome: TurnOutcome; stored: StoreResult } | { outcome: TurnOutcome; error: Error };
+/** What recording a captured turn came to: stored, or refused with the store's error (same classes as in-thread). */
+export type RecordedTurn = { summary: TurnSummary; stored: StoreResult } | { summary: TurnSummary; error: Error };
 
 interface PendingCall {
   resolve: (value: unknown) => void;
@@ -36,8 +34,8 @@ const RESPAWN_BACKOFF = { initialMs: 500, maxMs: 30_000 };
  * The storage thread's heap. Left to V8's defaults it grows by ~150 MB over a few thousand turns
  * before collecting (tools/bench/proxy.bench.ts, memory phase); a smaller young generation and a
  * capped old one keep it collecting early. Bodies cross as ArrayBuffers, which live outside these
- * limits; a turn whose nodes alone outgrow them kills the worker, and the spool gives such a turn
- * a bounded number of tries (see TurnSpool).
+ * limits; a turn whose nodes alone outgrow them kills the worker, and the delivery kit gives such a
+ * turn a bounded number of tries (`TurnDelivery`'s poison budget).
  */
 const WORKER_LIMITS = { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 8 };
 
@@ -53,11 +51,14 @@ export class StorageWorkerExitError extends StorageUnavailableError {
  * storage worker thread (see `storage-worker.ts` for why). Every call crosses to the worker and
  * back; storage errors come back as the same classes, so callers cannot tell the difference.
  *
- * If the worker dies, calls in flight fail as StorageUnavailableError (the queue spools those
- * turns) and a new worker is started with backoff.
+ * If the worker dies, calls in flight fail with {@link StorageWorkerExitError}, calls until its
+ * replacement is up fail as unavailable (their turns wait in the journal), and a new worker is
+ * started with backoff.
  */
 export class WorkerTurnStore implements TurnStore {
   private worker!: Worker;
+  /** False between a worker's unexpected exit and its replacement: calls fail at once rather than wait for an answer that never comes. */
+  private alive = false;
   private readonly calls = new Map<number, PendingCall>();
   private nextId = 1;
   private closing = false;
@@ -70,8 +71,8 @@ export class WorkerTurnStore implements TurnStore {
   ) {}
 
   /** Starts the worker; resolves once its store is open (or is retrying an unreachable database). */
-  static async start(options: { url: string | undefined; dataDir: string }, log: StoreLog): Promise<WorkerTurnStore> {
-    const data: StorageWorkerData = { role: STORAGE_WORKER_ROLE, url: options.url, dataDir: options.dataDir };
+  static async start(options: Omit<StorageWorkerData, 'role'>, log: StoreLog): Promise<WorkerTurnStore> {
+    const data: StorageWorkerData = { role: STORAGE_WORKER_ROLE, ...options };
     const { worker, backend } = await spawn(data, log);
     const store = new WorkerTurnStore(backend, data, log);
     store.attach(worker);
@@ -79,12 +80,12 @@ export class WorkerTurnStore implements TurnStore {
   }
 
   /**
-   * Derives a pending turn's nodes and stores it, in the worker. Rejects only when the worker
-   * itself is gone ({@link StorageWorkerExitError}) or the store is closed.
+   * Turns a captured turn into its record and stores it, in the worker. Rejects only when the
+   * worker itself is gone ({@link StorageWorkerExitError}) or the store is closed.
    */
-  async recordTurn(turn: PendingTurn): Promise<RecordedTurn> {
+  async recordTurn(turn: CapturedTurn): Promise<RecordedTurn> {
     const reply = await this.call<RecordReply>('recordTurn', [turn]);
-    return 'stored' in reply ? reply : { outcome: reply.outcome, error: fromWire(reply.error) };
+    return 'stored' in reply ? reply : { summary: reply.summary, error: fromWire(reply.error) };
   }
 
   storeTurn(turn: TurnRecord): Promise<StoreResult> {
@@ -137,6 +138,7 @@ export class WorkerTurnStore implements TurnStore {
 
   private call<T>(method: WorkerMethod, args: unknown[]): Promise<T> {
     if (this.closing) return Promise.reject(new StorageUnavailableError('closed', 'the store is closed'));
+    if (!this.alive) return Promise.reject(new StorageUnavailableError('connection_lost', 'the storage worker is restarting'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.calls.set(id, { resolve: resolve as (value: unknown) => void, reject });
@@ -146,6 +148,7 @@ export class WorkerTurnStore implements TurnStore {
 
   private attach(worker: Worker): void {
     this.worker = worker;
+    this.alive = true;
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'log') return this.log[message.level](message.fields, message.message);
       if (message.type === 'fatal') return this.log.error({ detail: fromWire(message.error).message }, 'the restarted storage worker could not open storage');
@@ -158,6 +161,7 @@ export class WorkerTurnStore implements TurnStore {
     });
     worker.on('error', (err) => this.log.error({ detail: err.message }, 'the storage worker failed'));
     worker.on('exit', (code) => {
+      this.alive = false;
       for (const call of this.calls.values()) call.reject(new StorageWorkerExitError(code));
       this.calls.clear();
       if (!this.closing) this.respawn(code);
@@ -167,7 +171,7 @@ export class WorkerTurnStore implements TurnStore {
   private respawn(code: number): void {
     this.respawns += 1;
     const delay = backoffDelay(this.respawns, RESPAWN_BACKOFF);
-    this.log.error({ code, respawnInMs: delay }, 'the storage worker exited unexpectedly; turns are spooled until a new one is up');
+    this.log.error({ code, respawnInMs: delay }, 'the storage worker exited unexpectedly; turns wait in the journal until a new one is up');
     // Until the new worker is attached, calls go to the dead one and fail as unavailable.
     setTimeout(() => {
       if (this.closing) return;

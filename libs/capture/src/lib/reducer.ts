@@ -1,7 +1,4 @@
-import type { ChatRequest, ChatResponse, Provider, TurnApi } from '@tapes/llm';
-
-export { TURN_APIS } from '@tapes/llm';
-export type { TurnApi } from '@tapes/llm';
+import type { ChatRequest, ChatResponse } from '@tapes/llm';
 
 /** What a capture site says about the body it is about to feed. */
 export interface ReductionOptions {
@@ -44,16 +41,27 @@ export interface Reduction {
  * side effects stay out of the call graph.
  */
 export interface Reducer {
-  readonly provider: Provider;
-  readonly api: TurnApi;
+  /** The provider this API belongs to: what every node's bucket names (`anthropic`). */
+  readonly provider: string;
+  /** The wire API (`anthropic.messages`). */
+  readonly api: string;
   /** True when `path` (query string excluded) is this API's turn endpoint. */
   handlesPath(path: string): boolean;
   /** Starts reducing one response body. */
   start(options?: ReductionOptions): Reduction;
   /** Reduces a whole one-shot response that is already parsed JSON (ingest's parsed form). */
   reduceJson(document: unknown): ChatResponse;
-  /** Parses the request JSON. Throws {@link RequestParseError} when it is not this API's request. */
-  parseRequest(document: unknown): ChatRequest;
+  /**
+   * Parses the request JSON. Throws {@link RequestParseError} when it is not this API's request.
+   * `context.path` is the request path (query included): some APIs put the model in the URL.
+   */
+  parseRequest(document: unknown, context?: RequestContext): ChatRequest;
+}
+
+/** What a request parser may know beyond the body. */
+export interface RequestContext {
+  /** The request path on the upstream, query included (`/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse`). */
+  path?: string | undefined;
 }
 
 /** The request body could not be read as this API's request. */
@@ -73,7 +81,7 @@ export function reduceBody(reducer: Reducer, body: Uint8Array | string, options?
 }
 
 /** Parses request bytes (UTF-8 JSON) with the reducer's request parser. */
-export function parseRequestBody(reducer: Reducer, body: Uint8Array | string): ChatRequest {
+export function parseRequestBody(reducer: Reducer, body: Uint8Array | string, context?: RequestContext): ChatRequest {
   const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
   let document: unknown;
   try {
@@ -81,17 +89,5 @@ export function parseRequestBody(reducer: Reducer, body: Uint8Array | string): C
   } catch (err) {
     throw new RequestParseError(`request body is not JSON: ${(err as Error).message}`, { cause: err });
   }
-  return reducer.parseRequest(document);
-}
-
-/** The reducer whose turn endpoint `path` is, among those given (query string ignored). */
-export function reducerForPath(reducers: readonly Reducer[], path: string): Reducer | undefined {
-  const bare = path.split('?', 1)[0] ?? path;
-  return reducers.find((r) => r.handlesPath(bare));
-}
-
-/** The reducer for an API, or for a provider's primary API. */
-export function reducerFor(reducers: readonly Reducer[], key: { api?: TurnApi | undefined; provider?: string | undefined }): Reducer | undefined {
-  if (key.api) return reducers.find((r) => r.api === key.api);
-  return reducers.find((r) => r.provider === key.provider);
+  return reducer.parseRequest(document, context);
 }

@@ -1,12 +1,6 @@
-import { isComplete, isProvider, messageText, textMessage, type ChatResponse } from './types';
+import { isComplete, messageText, textMessage, type ChatResponse } from './types';
 
 describe('llm types', () => {
-  it('recognises exactly the supported providers', () => {
-    expect(['anthropic', 'openai', 'ollama'].every(isProvider)).toBe(true);
-    expect(isProvider('Anthropic')).toBe(false);
-    expect(isProvider(undefined)).toBe(false);
-  });
-
   it('concatenates only text blocks without a separator (Go GetText)', () => {
     const message = { role: 'assistant', content: [{ type: 'text', text: 'a' }, { type: 'tool_use', tool_name: 't' }, { type: 'text', text: 'b' }] };
     expect(messageText(message)).toBe('ab');

@@ -4,22 +4,6 @@
  * so nodes captured by either implementation agree.
  */
 
-/** The providers tapes can capture. Ordered as tapes' `SupportedProviders()`. */
-export const PROVIDERS = ['anthropic', 'openai', 'ollama'] as const;
-export type Provider = (typeof PROVIDERS)[number];
-
-/**
- * The wire APIs tapes records a turn from. A provider can have more than one (OpenAI: Chat
- * Completions and Responses); the provider is what goes into the hashed bucket.
- */
-export type TurnApi = 'anthropic.messages' | 'openai.chat_completions' | 'openai.responses' | 'ollama.chat';
-
-export const TURN_APIS: readonly TurnApi[] = ['anthropic.messages', 'openai.chat_completions', 'openai.responses', 'ollama.chat'];
-
-export function isProvider(value: unknown): value is Provider {
-  return typeof value === 'string' && (PROVIDERS as readonly string[]).includes(value);
-}
-
 /**
  * One block of message content. Every field but `type` is optional; which ones are set depends on
  * the type. Empty strings and empty objects are treated as absent when hashing (Go json/v2

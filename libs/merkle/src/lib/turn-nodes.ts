@@ -1,9 +1,9 @@
-import type { ChatRequest, ChatResponse, Provider } from '@tapes/llm';
+import type { ChatRequest, ChatResponse } from '@tapes/llm';
 import { messageBucket } from './bucket';
 import { createNode, type Node } from './node';
 
 export interface TurnContext {
-  provider: Provider | string;
+  provider: string;
   agentName?: string | undefined;
   project?: string | undefined;
 }

@@ -6,23 +6,8 @@ import { type Micros, formatMicros, uuidv7 } from './micro-clock';
 import { decodeCursor, encodeCursor } from './page-cursor';
 import type { SqlDialect } from './sql-dialect';
 import type { Backend } from './storage-target';
-import {
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-  type AncestryOptions,
-  type AncestryResult,
-  type CaptureSite,
-  type GetTurnOptions,
-  type HeaderMap,
-  type ListOptions,
-  type Page,
-  type StoreResult,
-  type StoredNode,
-  type StoredTurn,
-  type TurnOutcome,
-  type TurnRecord,
-  type TurnStore,
-} from './turn-store';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type AncestryOptions, type AncestryResult, type GetTurnOptions, type ListOptions, type Page, type StoreResult, type StoredNode, type StoredTurn, type TurnStore } from './turn-store';
+import type { CaptureSite, HeaderRecord, TurnOutcome, TurnRecord } from '@tapes/capture';
 import { type TurnLimits, type ValidatedTurn, validateTurn } from './validate-turn';
 import { writeTurnInOneStatement } from './pg-single-statement-write';
 
@@ -481,9 +466,9 @@ function toStoredTurn(row: Partial<TurnRow> & Omit<TurnRow, 'requestBody' | 'res
   if (row.method !== null) turn.method = row.method;
   if (row.path !== null) turn.path = row.path;
   if (row.status !== null) turn.status = row.status;
-  if (row.requestHeaders !== null) turn.requestHeaders = JSON.parse(row.requestHeaders) as HeaderMap;
+  if (row.requestHeaders !== null) turn.requestHeaders = JSON.parse(row.requestHeaders) as HeaderRecord;
   if (row.requestBody != null) turn.requestBody = row.requestBody;
-  if (row.responseHeaders !== null) turn.responseHeaders = JSON.parse(row.responseHeaders) as HeaderMap;
+  if (row.responseHeaders !== null) turn.responseHeaders = JSON.parse(row.responseHeaders) as HeaderRecord;
   if (row.responseBody != null) turn.responseBody = row.responseBody;
   if (row.responseContentType !== null) turn.responseContentType = row.responseContentType;
   if (row.responseContentEncoding !== null) turn.responseContentEncoding = row.responseContentEncoding;

@@ -1,53 +1,7 @@
+import type { CaptureSite, HeaderRecord, TurnOutcome, TurnRecord } from '@tapes/capture';
 import type { Diagnostic } from '@tapes/llm';
 import type { Node } from '@tapes/merkle';
 import type { Backend } from './storage-target';
-
-/** Where a turn was captured (design §3). */
-export const CAPTURE_SITES = ['proxy', 'ingest', 'sidecar'] as const;
-export type CaptureSite = (typeof CAPTURE_SITES)[number];
-
-/**
- * How far the turn was reduced: `complete` (clean reduction), `partial` (a reduction with
- * diagnostics: cut stream, bad frame…), `unreduced` (kept as raw bytes only).
- */
-export const TURN_OUTCOMES = ['complete', 'partial', 'unreduced'] as const;
-export type TurnOutcome = (typeof TURN_OUTCOMES)[number];
-
-/** Header values as Node gives them: multi-value headers (Set-Cookie) stay arrays. */
-export type HeaderMap = Record<string, string | string[]>;
-
-/** One captured turn, as a capture site hands it to storage. */
-export interface TurnRecord {
-  /** Idempotency key: storing the same requestId again is a no-op that answers `duplicate`. */
-  requestId: string;
-  provider: string;
-  /** The provider API (a TurnApi: `anthropic.messages`, `openai.chat_completions`, `openai.responses`, `ollama.chat`). */
-  api?: string;
-  agentName?: string;
-  captureSite: CaptureSite;
-  method?: string;
-  path?: string;
-  /** The upstream HTTP status. */
-  status?: number;
-  /** Already redacted by the caller (authorization, x-api-key, cookie… never reach storage). */
-  requestHeaders?: HeaderMap;
-  requestBody?: Uint8Array;
-  responseHeaders?: HeaderMap;
-  /** The response bytes as received (still content-encoded when `responseContentEncoding` says so). */
-  responseBody?: Uint8Array;
-  responseContentType?: string;
-  responseContentEncoding?: string;
-  /**
-   * The turn's nodes, root first (libs/merkle turnNodes): each node's parent is the previous one; the
-   * first one's parent is null or a node already stored. Empty for an unreduced turn.
-   */
-  nodes: Node[];
-  outcome: TurnOutcome;
-  diagnostics?: Diagnostic[];
-  startedAt?: Date;
-  firstByteAt?: Date;
-  endedAt?: Date;
-}
 
 export interface StoreResult {
   /** `duplicate`: a turn with this requestId was already stored; nothing changed. */
@@ -77,9 +31,9 @@ export interface StoredTurn {
   method?: string;
   path?: string;
   status?: number;
-  requestHeaders?: HeaderMap;
+  requestHeaders?: HeaderRecord;
   requestBody?: Uint8Array;
-  responseHeaders?: HeaderMap;
+  responseHeaders?: HeaderRecord;
   responseBody?: Uint8Array;
   responseContentType?: string;
   responseContentEncoding?: string;

@@ -1,6 +1,6 @@
 import { createNode, type Node } from '@tapes/merkle';
 import { InvalidTurnError } from './errors';
-import type { TurnRecord } from './turn-store';
+import type { TurnRecord } from '@tapes/capture';
 import { TURN_LIMITS, validateTurn } from './validate-turn';
 
 function chain(n: number): Node[] {

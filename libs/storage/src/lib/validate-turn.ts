@@ -1,6 +1,6 @@
 import { computeHash, isNodeHash, type Node } from '@tapes/merkle';
 import { InvalidTurnError } from './errors';
-import { CAPTURE_SITES, TURN_OUTCOMES, type HeaderMap, type TurnRecord } from './turn-store';
+import { CAPTURE_SITES, TURN_OUTCOMES, type HeaderRecord, type TurnRecord } from '@tapes/capture';
 
 /**
  * Caps on what one turn may hold. A turn over a cap is refused with `oversize_field` before anything
@@ -181,7 +181,7 @@ function bytes(value: unknown, field: string, max: number): void {
   if (value.byteLength > max) oversize(field, `${field} is ${value.byteLength} bytes; the cap is ${max}`);
 }
 
-function headers(value: HeaderMap | undefined, field: string, max: number): string | null {
+function headers(value: HeaderRecord | undefined, field: string, max: number): string | null {
   if (value === undefined) return null;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(field, `${field} must be an object`);
   for (const [name, v] of Object.entries(value)) {

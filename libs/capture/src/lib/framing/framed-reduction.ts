@@ -50,11 +50,16 @@ export class FramedReduction implements Reduction {
       this.endFraming();
     }
     this.finished = true;
-    if (interruption) this.diagnostics.add('interrupted', `${interruption.reason}: ${interruption.detail}`, { reason: interruption.reason });
     try {
-      return this.assembler.finish();
+      const response = this.assembler.finish();
+      // A stream that reached its terminal event (message_stop, response.completed, [DONE],
+      // done: true) is whole, whoever closed the connection afterwards: Codex hangs up as soon as
+      // it reads response.completed, a moment before the upstream ends the body (#12).
+      if (interruption && !response.done) response.diagnostics.push({ code: 'interrupted', detail: `${interruption.reason}: ${interruption.detail}`, data: { reason: interruption.reason } });
+      return response;
     } catch (err) {
       // An assembler bug must not lose the turn's diagnostics: report it as data.
+      if (interruption) this.diagnostics.add('interrupted', `${interruption.reason}: ${interruption.detail}`, { reason: interruption.reason });
       this.diagnostics.add('reducer_error', `assembler failed: ${errorMessage(err)}`);
       return { model: '', message: { role: 'assistant', content: [] }, done: false, diagnostics: this.diagnostics.list() };
     }

@@ -2,16 +2,7 @@ import { isComplete, type ChatRequest, type ChatResponse, type Diagnostic } from
 import { turnNodes, type Node } from '@tapes/merkle';
 import { errorMessage } from '../diagnostics';
 import { RequestParseError, type Reducer } from '../reducer';
-
-/**
- * What a captured turn becomes:
- *  - `complete`: reduced cleanly, nodes built;
- *  - `partial`: nodes built from what arrived, with diagnostics (error event, truncation, cut);
- *  - `unreduced`: no nodes could be built (the request is not the API's request, or nothing that
- *    looks like a response arrived). The raw bytes are still stored, so the turn can be re-reduced
- *    later; it is never silently dropped.
- */
-export type TurnOutcome = 'complete' | 'partial' | 'unreduced';
+import type { TurnOutcome } from './turn-record';
 
 export interface DerivedTurn {
   outcome: TurnOutcome;
@@ -27,9 +18,15 @@ export interface DerivedTurn {
  */
 export function deriveTurn(input: {
   reducer: Reducer;
-  /** The request JSON, a request the caller already parsed with this reducer, or a failure it observed. */
-  request: { document: unknown } | { parsed: ChatRequest } | { error: string };
+  /**
+   * The request JSON, a request the caller already parsed with this reducer, or a failure it
+   * observed (a `parse_error` unless it names another diagnostic, such as a request body whose
+   * content encoding could not be undone).
+   */
+  request: { document: unknown } | { parsed: ChatRequest } | { error: string } | { failure: Diagnostic };
   response: ChatResponse;
+  /** The request path (query included), for APIs that put request fields in the URL. */
+  path?: string | undefined;
   agentName?: string | undefined;
   project?: string | undefined;
 }): DerivedTurn {
@@ -40,9 +37,11 @@ export function deriveTurn(input: {
     request = input.request.parsed;
   } else if ('error' in input.request) {
     diagnostics.push({ code: 'parse_error', detail: `request: ${input.request.error}`, data: { side: 'request' } });
+  } else if ('failure' in input.request) {
+    diagnostics.push(input.request.failure);
   } else {
     try {
-      request = reducer.parseRequest(input.request.document);
+      request = reducer.parseRequest(input.request.document, { path: input.path });
     } catch (err) {
       if (!(err instanceof RequestParseError)) throw err;
       diagnostics.push({ code: 'parse_error', detail: `request: ${errorMessage(err)}`, data: { side: 'request' } });

@@ -1,5 +1,3 @@
-import type { TurnApi } from '@tapes/llm';
-
 /**
  * One captured turn as a test input: the response bytes a provider sent (a fixture file) plus a
  * request that could have produced it. Every capture site's tests iterate the same catalog, so a
@@ -8,8 +6,9 @@ import type { TurnApi } from '@tapes/llm';
 export interface TurnFixture {
   /** Unique, stable, readable: `anthropic/messages_stream`. */
   name: string;
-  api: TurnApi;
-  provider: 'anthropic' | 'openai' | 'ollama';
+  /** The wire API (`anthropic.messages`; one of @tapes/capture's TURN_APIS — a test asserts it, the type cannot: capture's tests import this catalog). */
+  api: string;
+  provider: string;
   /** The endpoint path a client posts to. */
   path: string;
   /** Response body fixture, relative to a fixtures dir. */

@@ -1,0 +1,127 @@
+import { Logger } from '@nestjs/common';
+import { decodeCapturedTurn, encodeCapturedTurn, type CapturedTurn } from '@tapes/capture';
+import { DeliveryKit, type AcceptOutcome, type ByteBudget, type DeliveryResult } from '@tapes/delivery';
+import { turnLogLine } from '@tapes/nest-kit';
+import { InvalidTurnError, StorageUnavailableError } from '@tapes/storage';
+import type { ProxyConfig } from '../config/proxy-config';
+import type { ProxyMetrics } from '../metrics/proxy-metrics';
+import { StorageWorkerExitError, type WorkerTurnStore } from '../storage/worker-turn-store';
+import path from 'node:path';
+
+/**
+ * Retry pacing while storage is away: quick at first (a blip), then at most every 5 s. One
+ * attempt is one cheap query to a local or nearby database, and after an outage the turns should
+ * arrive soon after it is back, not up to a long backoff later.
+ */
+const BACKOFF = { initialMs: 250, maxMs: 5_000 };
+
+/**
+ * A turn whose delivery keeps failing with errors that are neither "unavailable" nor "invalid"
+ * (the storage worker dying on it) gets this many tries, so one poisoned turn cannot hold back
+ * every turn behind it forever.
+ */
+const POISON_ATTEMPTS = 5;
+
+/** The journal's directory inside the data directory. */
+export function journalDir(config: Pick<ProxyConfig, 'dataDir'>): string {
+  return path.join(config.dataDir, 'journal');
+}
+
+/**
+ * The proxy's side of the delivery kit: a captured turn is journaled, then recorded by the
+ * storage worker (derived with the shared pipeline and stored), and leaves the journal once stored.
+ */
+export class TurnDelivery {
+  private readonly logger = new Logger(TurnDelivery.name);
+
+  private constructor(private readonly kit: DeliveryKit<CapturedTurn>) {}
+
+  static async create(config: ProxyConfig, store: WorkerTurnStore, budget: ByteBudget, metrics: ProxyMetrics): Promise<TurnDelivery> {
+    const logger = new Logger(TurnDelivery.name);
+    const kit = await DeliveryKit.create<CapturedTurn>({
+      journal: { dir: journalDir(config), maxBytes: config.limits.spoolMaxBytes },
+      encode: encodeCapturedTurn,
+      decode: decodeCapturedTurn,
+      label: (turn) => ({ requestId: turn.requestId, provider: turn.provider }),
+      deliver: (turn) => record(store, turn),
+      concurrency: config.storeConcurrency,
+      backoff: BACKOFF,
+      poisonAttempts: POISON_ATTEMPTS,
+      poisonReason: 'storage_reject',
+      budget,
+      events: {
+        delivered: (label, via, result) => {
+          const info = result.info ?? {};
+          const outcome = String(info['outcome'] ?? 'unknown');
+          metrics.capture.turnsDelivered.inc({ provider: label.provider, outcome, via, result: result.duplicate ? 'duplicate' : 'stored' });
+          const line = turnLogLine({
+            agentName: info['agentName'] as string | undefined,
+            provider: label.provider,
+            model: info['model'] as string | undefined,
+            outcome,
+            usage: info['usage'] as never,
+            newNodes: Number(info['newNodes'] ?? 0),
+            turnId: String(info['turnId'] ?? ''),
+            duplicate: result.duplicate === true,
+          });
+          logger.log({ requestId: label.requestId, headHash: info['headHash'], via, ...line.fields }, line.message);
+        },
+        dropped: (label, reason, detail, err) => {
+          metrics.capture.dropped(label.provider, reason);
+          logger.error({ requestId: label.requestId, provider: label.provider, reason, ...(err ? { err } : {}) }, `turn lost: ${detail}`);
+        },
+        backlogged: (label) => metrics.capture.turnsBacklogged.inc({ provider: label.provider }),
+        unavailable: (detail, waitMs) => logger.warn({ waitMs }, `storage unavailable (${detail}): turns wait in the journal`),
+        journalFailed: (err) => logger.error({ err, dir: journalDir(config) }, `the journal in ${journalDir(config)} cannot be written: turns are kept in memory only until it can (make the directory writable, free disk space)`),
+        journalRecovered: (recovered, damaged) => logger.log({ recovered, damagedSegments: damaged, dir: journalDir(config) }, `journal: ${recovered} turns from the previous run to store`),
+      },
+    });
+    metrics.observe({ journal: () => kit.stats(), captureBytes: () => budget.inUse });
+    return new TurnDelivery(kit);
+  }
+
+  /** Journals the turn (resolves once a crash can no longer lose it) and queues it for storage. */
+  accept(turn: CapturedTurn, heldBytes: number): Promise<AcceptOutcome> {
+    return this.kit.accept(turn, heldBytes);
+  }
+
+  start(): void {
+    this.kit.start();
+  }
+
+  stop(graceMs: number): Promise<void> {
+    return this.kit.stop(graceMs);
+  }
+
+  stats(): ReturnType<DeliveryKit<CapturedTurn>['stats']> {
+    return this.kit.stats();
+  }
+
+  /** True while storage failed the last attempts. */
+  get storageDown(): boolean {
+    return this.kit.targetDown;
+  }
+
+  get log(): Logger {
+    return this.logger;
+  }
+}
+
+/** One attempt: the worker derives and stores the turn; its answer becomes the kit's verdict. */
+async function record(store: WorkerTurnStore, turn: CapturedTurn): Promise<DeliveryResult> {
+  const recorded = await store.recordTurn(turn);
+  if ('stored' in recorded) {
+    const { stored, summary } = recorded;
+    return {
+      kind: 'delivered',
+      duplicate: stored.status === 'duplicate',
+      info: { outcome: summary.outcome, model: summary.model, usage: summary.usage, agentName: turn.agentName, newNodes: stored.newNodeCount, turnId: stored.turnId, headHash: stored.headHash },
+    };
+  }
+  const err = recorded.error;
+  // A worker that died on this very turn is not an outage: counted against the poison budget.
+  if (err instanceof StorageWorkerExitError) throw err;
+  if (err instanceof StorageUnavailableError) return { kind: 'retry', detail: err.message };
+  if (err instanceof InvalidTurnError) return { kind: 'reject', reason: 'storage_reject', detail: `storage refused it as invalid (${err.code}${err.field ? ` ${err.field}` : ''}): ${err.message}` };
+  throw err;
+}

@@ -1,0 +1,114 @@
+import type { ChatRequest, ChatResponse, Diagnostic } from '@tapes/llm';
+import type { Node } from '@tapes/merkle';
+import { errorMessage } from '../diagnostics';
+import { decodeBody, type DecodedBody } from '../encoding/decode-body';
+import { selectReducer } from '../policy/select-reducer';
+import type { Reducer } from '../reducer';
+import { headerValue, type CapturedTurn } from './captured-turn';
+import { deriveTurn } from './derive-turn';
+import { decodeErrorDiagnostic } from './decode-diagnostic';
+import type { TurnOutcome, TurnRecord } from './turn-record';
+
+/** What the site already holds, so it is not worked out twice (ingest's parsed form, a streamed reduction). */
+export interface KnownReduction {
+  request?: ChatRequest | undefined;
+  response?: ChatResponse | undefined;
+}
+
+/** The stored record, and the reduced response it came from (for log lines and metrics). */
+export interface DerivedTurnRecord {
+  record: TurnRecord;
+  /** Undefined when no reducer serves the turn's API, or building it failed. */
+  response?: ChatResponse | undefined;
+}
+
+export interface ToTurnRecordOptions {
+  reducers: readonly Reducer[];
+  /** Stored with every node (not hashed). */
+  project?: string | undefined;
+  /** Decoded bytes one body may inflate to (the bomb guard); the decoder's default otherwise. */
+  maxDecodedBytes?: number | undefined;
+}
+
+/**
+ * The one pipeline from a captured exchange to its stored record, the same at every site:
+ * decode the request and response bodies (content-encoding), reduce the response with the API's
+ * reducer, parse the request, derive the nodes, and map it all to the record with the raw bytes
+ * as they were captured. Never throws for anything in the turn: what cannot be reduced is stored
+ * `unreduced` with diagnostics, raw bytes kept, so it can be re-derived later.
+ */
+export async function toTurnRecord(turn: CapturedTurn, options: ToTurnRecordOptions, known: KnownReduction = {}): Promise<DerivedTurnRecord> {
+  const reducer = selectReducer(options.reducers, { api: turn.api });
+  let outcome: TurnOutcome = 'unreduced';
+  let nodes: Node[] = [];
+  let diagnostics: Diagnostic[];
+  let reduced: ChatResponse | undefined;
+  if (!reducer) {
+    diagnostics = [{ code: 'reducer_error', detail: `no reducer for ${turn.api}` }];
+  } else {
+    try {
+      const decodeOptions = options.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: options.maxDecodedBytes };
+      const response = known.response ?? (await reduceResponse(reducer, turn, decodeOptions));
+      const request = known.request ? { parsed: known.request } : await requestDocument(turn, decodeOptions);
+      ({ outcome, nodes, diagnostics } = deriveTurn({ reducer, request, response, path: turn.path, agentName: turn.agentName, project: options.project }));
+      reduced = response;
+    } catch (err) {
+      // A reducer or hashing bug: keep the raw turn so it can be re-derived once fixed.
+      diagnostics = [{ code: 'reducer_error', detail: `building nodes failed: ${errorMessage(err)}` }];
+    }
+  }
+  const record: TurnRecord = {
+    requestId: turn.requestId,
+    provider: turn.provider,
+    api: turn.api,
+    ...(turn.agentName ? { agentName: turn.agentName } : {}),
+    captureSite: turn.site,
+    method: turn.method,
+    path: turn.path,
+    status: turn.status,
+    requestHeaders: turn.requestHeaders,
+    requestBody: turn.requestBody,
+    responseHeaders: turn.responseHeaders,
+    responseBody: turn.responseBody,
+    ...(turn.responseContentType ? { responseContentType: turn.responseContentType } : {}),
+    ...(turn.responseContentEncoding ? { responseContentEncoding: turn.responseContentEncoding } : {}),
+    nodes,
+    outcome,
+    diagnostics,
+    startedAt: turn.startedAt,
+    ...(turn.firstByteAt ? { firstByteAt: turn.firstByteAt } : {}),
+    endedAt: turn.endedAt,
+  };
+  return { record, response: reduced };
+}
+
+/** Undoes the response's content encoding and reduces it; a body that cannot be decoded is a `decode_error`. */
+async function reduceResponse(reducer: Reducer, turn: CapturedTurn, decodeOptions: { maxDecodedBytes?: number }): Promise<ChatResponse> {
+  const decoded = await decodeBody(turn.responseBody, turn.responseContentEncoding, decodeOptions);
+  const reduction = reducer.start({ contentType: turn.responseContentType });
+  if (decoded.outcome !== 'error') reduction.push(decoded.body);
+  const response = reduction.finish(turn.interruption);
+  // A body that could not be decoded was not empty: the decode error is the one thing to say.
+  if (decoded.outcome === 'error') response.diagnostics = response.diagnostics.filter((d) => d.code !== 'empty_response');
+  if (decoded.outcome !== 'decoded') response.diagnostics.push(decodeErrorDiagnostic('response', turn.responseContentEncoding, decoded));
+  return response;
+}
+
+/**
+ * The request JSON, after undoing a request `content-encoding` (Codex and pi may send zstd
+ * request bodies, #12) — or why there is none.
+ */
+async function requestDocument(turn: CapturedTurn, decodeOptions: { maxDecodedBytes?: number }): Promise<{ document: unknown } | { error: string } | { failure: Diagnostic }> {
+  const encoding = headerValue(turn.requestHeaders, 'content-encoding');
+  let body: DecodedBody = { outcome: 'decoded', body: Buffer.from(turn.requestBody.buffer, turn.requestBody.byteOffset, turn.requestBody.byteLength) };
+  if (encoding) {
+    body = await decodeBody(turn.requestBody, encoding, decodeOptions);
+    if (body.outcome !== 'decoded') return { failure: decodeErrorDiagnostic('request', encoding, body) };
+  }
+  if (body.body.byteLength === 0) return { error: 'the request body is empty' };
+  try {
+    return { document: JSON.parse(body.body.toString('utf8')) as unknown };
+  } catch (err) {
+    return { error: `the request body is not JSON (${errorMessage(err)})` };
+  }
+}

@@ -1,0 +1,101 @@
+import { gzipSync } from 'node:zlib';
+import { ANTHROPIC_FIXTURES, OPENAI_FIXTURES, readFixture, TURN_FIXTURES, type TurnFixture } from '@tapes/testing';
+import { capturedTurn, createDefaultReducers, deriveTurn, parseRequestBody, reduceBody, selectReducer, toTurnRecord, type CapturedTurn } from '../src/index';
+
+const reducers = createDefaultReducers();
+const AT = new Date('2026-11-30T10:00:00.000Z');
+
+function captured(fixture: TurnFixture, overrides: Partial<Parameters<typeof capturedTurn>[0]> = {}): CapturedTurn {
+  return capturedTurn({
+    requestId: `req-${fixture.name}`,
+    site: 'proxy',
+    provider: fixture.provider,
+    api: fixture.api,
+    method: 'POST',
+    path: fixture.path,
+    status: 200,
+    requestHeaders: { 'content-type': 'application/json' },
+    responseHeaders: fixture.contentType ? { 'content-type': fixture.contentType } : {},
+    requestBody: Buffer.from(JSON.stringify(fixture.request)),
+    responseBody: readFixture(fixture.responseFile),
+    startedAt: AT,
+    endedAt: AT,
+    ...overrides,
+  });
+}
+
+/** What the reducers make of the fixture offline: the truth every site must store. */
+function offline(fixture: TurnFixture) {
+  const reducer = selectReducer(reducers, { path: fixture.path })!;
+  const response = reduceBody(reducer, readFixture(fixture.responseFile), { contentType: fixture.contentType });
+  return deriveTurn({ reducer, request: { parsed: parseRequestBody(reducer, JSON.stringify(fixture.request), { path: fixture.path }) }, response, path: fixture.path });
+}
+
+describe('toTurnRecord: the one pipeline from a captured exchange to its stored record (#11)', () => {
+  it.each(TURN_FIXTURES.map((f) => [f.name, f] as const))('%s stores the offline reduction, plain and gzip', async (_name, fixture) => {
+    const truth = offline(fixture);
+    const plain = (await toTurnRecord(captured(fixture), { reducers })).record;
+    const gzip = (await toTurnRecord(captured(fixture, { responseBody: gzipSync(readFixture(fixture.responseFile)), responseHeaders: { ...(fixture.contentType ? { 'content-type': fixture.contentType } : {}), 'content-encoding': 'gzip' } }), { reducers })).record;
+    for (const record of [plain, gzip]) {
+      expect(record.outcome).toBe(truth.outcome);
+      expect(record.nodes.map((n) => n.hash)).toEqual(truth.nodes.map((n) => n.hash));
+      expect(record.diagnostics?.map((d) => d.code)).toEqual(truth.diagnostics.map((d) => d.code));
+    }
+    expect(gzip.responseContentEncoding).toBe('gzip');
+    expect(Buffer.from(gzip.responseBody!).equals(readFixture(fixture.responseFile))).toBe(false); // stored as captured, still encoded
+  });
+
+  it('decodes a zstd-compressed request body for capture (#12: Codex and pi send them)', async () => {
+    const fixture = OPENAI_FIXTURES.find((f) => f.api === 'openai.responses' && f.complete)!;
+    const { compress } = await import('@bokuweb/zstd-wasm').then(async (z) => (await z.init(), z));
+    const body = Buffer.from(compress(Buffer.from(JSON.stringify(fixture.request)), 3));
+    const record = (await toTurnRecord(captured(fixture, { requestBody: body, requestHeaders: { 'content-type': 'application/json', 'content-encoding': 'zstd' } }), { reducers })).record;
+    expect(record.outcome).toBe('complete');
+    expect(record.nodes.map((n) => n.hash)).toEqual(offline(fixture).nodes.map((n) => n.hash));
+    expect(Buffer.from(record.requestBody!).equals(body)).toBe(true);
+  });
+
+  it('keeps a request body it cannot decode as an unreduced turn with a request-side decode_error', async () => {
+    const fixture = ANTHROPIC_FIXTURES[0]!;
+    const record = (await toTurnRecord(captured(fixture, { requestHeaders: { 'content-encoding': 'gzip' } }), { reducers })).record;
+    expect(record.outcome).toBe('unreduced');
+    expect(record.diagnostics).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'decode_error', data: expect.objectContaining({ side: 'request' }) })]));
+  });
+
+  it('gives a response it cannot decode one decode_error shape, whatever the site', async () => {
+    const fixture = ANTHROPIC_FIXTURES[0]!;
+    const record = (await toTurnRecord(captured(fixture, { responseHeaders: { 'content-encoding': 'gzip' } }), { reducers })).record;
+    expect(record.outcome).toBe('unreduced');
+    expect(record.diagnostics).toEqual([{ code: 'decode_error', detail: expect.stringContaining('response content-encoding "gzip": undecodable'), data: { side: 'response', outcome: 'error', errorClass: 'undecodable' } }]);
+  });
+
+  it('calls a stream that reached its terminal event complete although the client left before the upstream closed (#12, Codex)', async () => {
+    const fixture = OPENAI_FIXTURES.find((f) => f.name === 'openai_responses/stream')!;
+    const record = (await toTurnRecord(captured(fixture, { interruption: { reason: 'client_disconnect', detail: 'the client closed the connection before the response ended' } }), { reducers })).record;
+    expect(record.outcome).toBe('complete');
+    expect(record.diagnostics).toEqual([]);
+  });
+
+  it('still marks a stream cut before its terminal event as interrupted', async () => {
+    const fixture = ANTHROPIC_FIXTURES.find((f) => f.name === 'anthropic/messages_stream')!;
+    const whole = readFixture(fixture.responseFile);
+    const record = (await toTurnRecord(captured(fixture, { responseBody: whole.subarray(0, whole.length / 2), interruption: { reason: 'client_disconnect', detail: 'gone' } }), { reducers })).record;
+    expect(record.outcome).toBe('partial');
+    expect(record.diagnostics).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'interrupted', data: { reason: 'client_disconnect' } })]));
+  });
+
+  it('redacts header and query credentials before anything sees the turn', async () => {
+    const fixture = ANTHROPIC_FIXTURES[0]!;
+    const turn = captured(fixture, { path: '/v1/messages?beta=true&key=sk-secret', requestHeaders: { 'x-api-key': 'sk-ant-secret', authorization: 'Bearer x' } });
+    expect(turn.path).toBe('/v1/messages?beta=true&key=%5Bredacted%5D');
+    const record = (await toTurnRecord(turn, { reducers })).record;
+    expect(JSON.stringify(record.requestHeaders)).not.toMatch(/sk-ant-secret|Bearer x/);
+  });
+
+  it('stores a turn whose API no reducer serves as unreduced, raw bytes kept', async () => {
+    const fixture = ANTHROPIC_FIXTURES[0]!;
+    const record = (await toTurnRecord(captured(fixture, { api: 'acme.chat' }), { reducers })).record;
+    expect(record).toMatchObject({ outcome: 'unreduced', nodes: [], diagnostics: [{ code: 'reducer_error', detail: 'no reducer for acme.chat' }] });
+    expect(record.responseBody!.byteLength).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,215 @@
+import { chmod, mkdir, open, unlink } from 'node:fs/promises';
+import { encodeRecord, RECORD_HEADER_BYTES, type JournalMeta } from './journal-record';
+import { listSegments, readExactly, scanSegment, segmentPath } from './journal-segment';
+import { SegmentWriter } from './segment-writer';
+
+export interface JournalOptions {
+  /** The journal's directory; created (mode 0700) if missing. One process owns a directory at a time. */
+  dir: string;
+  /** Bytes of unacknowledged records allowed; an append beyond it is refused ({@link JournalFullError}). */
+  maxBytes: number;
+  /** A segment is closed and a new one started past this size (default 64 MiB). */
+  segmentBytes?: number;
+}
+
+/** One unacknowledged item, as listed: cheap, no payload. */
+export interface JournalEntry {
+  /** Increasing: a lower id was appended earlier. */
+  readonly id: number;
+  readonly meta: JournalMeta;
+  /** Bytes the record occupies on disk. */
+  readonly bytes: number;
+}
+
+export interface JournalRecovery {
+  /** Items a previous run appended and never acknowledged: they are delivered again. */
+  readonly recovered: number;
+  /** Segments whose tail could not be read (a torn write, damage); what preceded it is kept. */
+  readonly damagedSegments: number;
+}
+
+export interface AppendReceipt {
+  readonly id: number;
+  /** Resolves once the record is on stable storage (group-committed fdatasync). */
+  readonly durable: Promise<void>;
+}
+
+export class JournalFullError extends Error {
+  override readonly name = 'JournalFullError';
+}
+
+interface Location {
+  sequence: number;
+  payloadOffset: number;
+  payloadBytes: number;
+  bytes: number;
+  meta: JournalMeta;
+}
+
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
+/**
+ * An append-only, crash-safe log of items waiting for delivery (design §12: "journal first").
+ *
+ * A capture site appends a finished turn here before anything else happens to it; the append
+ * resolves once the kernel holds the bytes, so a process killed a moment later loses nothing,
+ * and the receipt's `durable` once a group-committed `fdatasync` covered it. The item leaves the
+ * journal when its delivery is acknowledged (`ack`): an acknowledgement record is appended and
+ * segments are deleted, oldest first, once nothing in them is waiting. Opening the directory
+ * again recovers every item not acknowledged — delivery must be idempotent, as a crash between a
+ * delivery and its acknowledgement delivers the item twice.
+ *
+ * Files are private to their owner (0600 in a 0700 directory): they hold conversations.
+ */
+export class Journal {
+  private readonly live = new Map<number, Location>();
+  private readonly liveBySegment = new Map<number, number>();
+  private liveBytes = 0;
+  private nextId: number;
+  private readonly sealed = new Set<number>();
+  private lastError: Error | undefined;
+
+  private constructor(
+    readonly dir: string,
+    readonly maxBytes: number,
+    private readonly writer: SegmentWriter,
+    nextId: number,
+    readonly recovery: JournalRecovery,
+  ) {
+    this.nextId = nextId;
+  }
+
+  static async open(options: JournalOptions): Promise<Journal> {
+    await mkdir(options.dir, { recursive: true, mode: DIR_MODE });
+    await chmod(options.dir, DIR_MODE);
+    const sequences = await listSegments(options.dir);
+    const items = new Map<number, Location>();
+    let maxId = 0;
+    let damagedSegments = 0;
+    for (const sequence of sequences) {
+      const scan = await scanSegment(segmentPath(options.dir, sequence));
+      if (scan.damagedBytes > 0) damagedSegments += 1;
+      for (const record of scan.records) {
+        maxId = Math.max(maxId, record.id);
+        if (record.kind === 'ack') items.delete(record.id);
+        else items.set(record.id, { sequence, payloadOffset: record.payloadOffset, payloadBytes: record.payloadBytes, bytes: record.bytes, meta: record.meta });
+      }
+    }
+    const active = (sequences.at(-1) ?? 0) + 1;
+    let journal: Journal | undefined;
+    const writer = new SegmentWriter(options.dir, active, options.segmentBytes ?? DEFAULT_SEGMENT_BYTES, (sequence) => journal?.segmentSealed(sequence), FILE_MODE);
+    journal = new Journal(options.dir, options.maxBytes, writer, maxId + 1, { recovered: items.size, damagedSegments });
+    for (const sequence of sequences) journal.sealed.add(sequence);
+    for (const [id, location] of [...items].sort((a, b) => a[0] - b[0])) journal.track(id, location);
+    await journal.collect();
+    return journal;
+  }
+
+  /**
+   * Appends an item. Resolves once the kernel has it (safe against the process dying); rejects
+   * with {@link JournalFullError} when `maxBytes` would be exceeded, or with the I/O error.
+   */
+  async append(payload: Uint8Array, meta: JournalMeta = {}): Promise<AppendReceipt> {
+    const buffers = encodeRecord('item', this.nextId, meta, payload);
+    const bytes = buffers.reduce((n, b) => n + b.byteLength, 0);
+    if (this.liveBytes + bytes > this.maxBytes) throw new JournalFullError(`the journal holds ${this.liveBytes} of ${this.maxBytes} bytes; an item of ${bytes} does not fit`);
+    const id = this.nextId++;
+    // Counted before the write lands, so concurrent appends cannot overshoot maxBytes together.
+    this.liveBytes += bytes;
+    try {
+      const receipt = await this.writer.write(buffers);
+      this.lastError = undefined;
+      this.track(id, { sequence: receipt.sequence, payloadOffset: receipt.offset + RECORD_HEADER_BYTES + buffers[1]!.byteLength, payloadBytes: payload.byteLength, bytes, meta }, false);
+      receipt.durable.catch((err: unknown) => this.fail(err));
+      return { id, durable: receipt.durable };
+    } catch (err) {
+      this.liveBytes -= bytes;
+      throw this.fail(err);
+    }
+  }
+
+  /**
+   * The item was delivered (or given up for good): it will not be recovered again. The
+   * acknowledgement is written without waiting for a sync — losing it only means one more
+   * (idempotent) delivery after a crash.
+   */
+  ack(id: number): void {
+    const location = this.live.get(id);
+    if (!location) return;
+    this.live.delete(id);
+    this.liveBytes -= location.bytes;
+    const left = (this.liveBySegment.get(location.sequence) ?? 1) - 1;
+    this.liveBySegment.set(location.sequence, left);
+    this.writer.write(encodeRecord('ack', id, undefined, undefined)).then(
+      () => this.collect(),
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  /** The payload of an unacknowledged item. */
+  async read(id: number): Promise<Buffer> {
+    const location = this.live.get(id);
+    if (!location) throw new Error(`journal item ${id} is not waiting`);
+    const handle = await open(segmentPath(this.dir, location.sequence), 'r');
+    try {
+      const payload = Buffer.alloc(location.payloadBytes);
+      await readExactly(handle, payload, location.payloadOffset);
+      return payload;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  has(id: number): boolean {
+    return this.live.has(id);
+  }
+
+  /** Every unacknowledged item, oldest first. */
+  entries(): JournalEntry[] {
+    return [...this.live].sort((a, b) => a[0] - b[0]).map(([id, l]) => ({ id, meta: l.meta, bytes: l.bytes }));
+  }
+
+  stats(): { depth: number; bytes: number } {
+    return { depth: this.live.size, bytes: this.liveBytes };
+  }
+
+  /** The last write or sync error, until a later write succeeds. */
+  get error(): Error | undefined {
+    return this.lastError;
+  }
+
+  async close(): Promise<void> {
+    await this.writer.close();
+  }
+
+  private track(id: number, location: Location, countBytes = true): void {
+    this.live.set(id, location);
+    if (countBytes) this.liveBytes += location.bytes;
+    this.liveBySegment.set(location.sequence, (this.liveBySegment.get(location.sequence) ?? 0) + 1);
+  }
+
+  private segmentSealed(sequence: number): void {
+    this.sealed.add(sequence);
+    void this.collect();
+  }
+
+  /**
+   * Deletes sealed segments from the oldest while nothing in them waits. Oldest first: a newer
+   * segment may hold the acknowledgements of items in an older one, and must outlive it.
+   */
+  private async collect(): Promise<void> {
+    for (const sequence of [...this.sealed].sort((a, b) => a - b)) {
+      if ((this.liveBySegment.get(sequence) ?? 0) > 0) return;
+      this.sealed.delete(sequence);
+      this.liveBySegment.delete(sequence);
+      await unlink(segmentPath(this.dir, sequence)).catch(() => undefined);
+    }
+  }
+
+  private fail(err: unknown): Error {
+    this.lastError = err instanceof Error ? err : new Error(String(err));
+    return this.lastError;
+  }
+}
