@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createDefaultReducers, deriveTurn, reduceBody, reducerForPath } from '@tapes/capture';
+import { createDefaultReducers, deriveTurn, reduceBody, selectReducer } from '@tapes/capture';
 import type { TurnStore } from '@tapes/storage';
 import { readFixture, TURN_FIXTURES, type TurnFixture } from '@tapes/testing';
 import { gzipSync } from 'node:zlib';
@@ -9,9 +9,9 @@ const reducers = createDefaultReducers();
 
 /** What libs/capture + libs/merkle compute offline for a fixture: the hashes every site must store. */
 function offlineHashes(fixture: TurnFixture, agentName: string): string[] {
-  const reducer = reducerForPath(reducers, fixture.path)!;
+  const reducer = selectReducer(reducers, { path: fixture.path })!;
   const response = reduceBody(reducer, readFixture(fixture.responseFile), { contentType: fixture.contentType });
-  return deriveTurn({ reducer, request: { document: fixture.request }, response, agentName }).nodes.map((n) => n.hash);
+  return deriveTurn({ reducer, request: { document: fixture.request }, response, agentName, path: fixture.path }).nodes.map((n) => n.hash);
 }
 
 describe.each(BACKENDS)('every capture fixture through ingest on $name', (backend) => {

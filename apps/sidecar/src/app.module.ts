@@ -1,11 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Reducer } from '@tapes/capture';
-import { ByteBudget, DiskSpool } from '@tapes/delivery';
+import { ByteBudget } from '@tapes/delivery';
 import { CaptureModule, METRICS_REGISTRY, MetricsModule, TAPES_CONFIG, tapesLoggerModule } from '@tapes/nest-kit';
 import type { Registry } from 'prom-client';
 import type { SidecarConfig } from './config/sidecar-config';
 import { IngestClient } from './delivery/ingest-client';
+import { DeliveryLifecycle } from './delivery/delivery-lifecycle';
 import { TurnDelivery } from './delivery/turn-delivery';
 import { ExtProcServer } from './ext-proc/ext-proc.server';
 import { HealthController } from './health/health.controller';
@@ -32,7 +33,6 @@ export class AppModule {
       providers: [
         { provide: TAPES_CONFIG, useValue: config },
         { provide: ByteBudget, useFactory: () => new ByteBudget(config.CAPTURE_BUDGET_BYTES) },
-        { provide: DiskSpool, useFactory: () => DiskSpool.open({ dir: config.SPOOL_DIR, maxBytes: config.SPOOL_MAX_BYTES }) },
         {
           provide: IngestClient,
           useFactory: () =>
@@ -46,11 +46,16 @@ export class AppModule {
         },
         {
           provide: SidecarMetrics,
-          useFactory: (registry: Registry, budget: ByteBudget, spool: DiskSpool) => new SidecarMetrics(registry, budget, spool),
-          inject: [METRICS_REGISTRY, ByteBudget, DiskSpool],
+          useFactory: (registry: Registry, budget: ByteBudget) => new SidecarMetrics(registry, budget),
+          inject: [METRICS_REGISTRY, ByteBudget],
         },
-        TurnDelivery,
+        {
+          provide: TurnDelivery,
+          useFactory: (client: IngestClient, budget: ByteBudget, metrics: SidecarMetrics) => TurnDelivery.create(config, client, budget, metrics),
+          inject: [IngestClient, ByteBudget, SidecarMetrics],
+        },
         ExtProcServer,
+        DeliveryLifecycle,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import type { CaptureSite } from '@tapes/storage';
+import type { CaptureSite } from '@tapes/capture';
 import type { TurnFixture } from '@tapes/testing';
 import { disposeWorkdirs, ingestProcess, proxyProcess, sidecarProcess } from './capture-apps';
 import type { AppProcess } from './app-process';

@@ -1,4 +1,4 @@
-import { createDefaultReducers, deriveTurn, reduceBody, reducerForPath, type TurnOutcome } from '@tapes/capture';
+import { createDefaultReducers, deriveTurn, reduceBody, selectReducer, type TurnOutcome } from '@tapes/capture';
 import type { Node } from '@tapes/merkle';
 import type { TurnFixture } from '@tapes/testing';
 
@@ -18,7 +18,7 @@ export interface OfflineTurn {
  * reducer of its endpoint, its request parsed, nodes built for `agentName` — no app involved.
  */
 export function offlineTurn(fixture: TurnFixture, plainResponse: Buffer, agentName: string): OfflineTurn {
-  const reducer = reducerForPath(reducers, fixture.path);
+  const reducer = selectReducer(reducers, { path: fixture.path });
   if (!reducer) throw new Error(`no reducer serves ${fixture.path}`);
   const response = reduceBody(reducer, plainResponse, { contentType: fixture.contentType || undefined });
   const derived = deriveTurn({ reducer, request: { document: fixture.request }, response, agentName });

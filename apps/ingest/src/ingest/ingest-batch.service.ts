@@ -3,7 +3,7 @@ import { TAPES_CONFIG, TapesError, type ErrorBody } from '@tapes/nest-kit';
 import type { IngestConfig } from '../config/ingest-config';
 import { IngestMetrics } from './ingest.metrics';
 import { IngestService, type AcceptedTurn } from './ingest.service';
-import { batchEnvelopeSchema, describeIssues } from './turn-envelope';
+import { batchEnvelopeSchema, describeIssues } from '@tapes/capture';
 
 export type BatchItemResult = ({ index: number } & AcceptedTurn) | ({ index: number; status: 'rejected'; http_status: number } & ErrorBody);
 

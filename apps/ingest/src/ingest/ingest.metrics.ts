@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isProvider } from '@tapes/llm';
+import { isProvider } from '@tapes/capture';
 import { METRICS_REGISTRY } from '@tapes/nest-kit';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 

@@ -1,23 +1,30 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import {
-  decodeBody,
-  deriveTurn,
-  redactHeaders,
-  reducerFor,
-  reducerForPath,
+  capturedTurn,
+  envelopeRequestBytes,
+  envelopeResponseBytes,
+  envelopeToCapturedTurn,
+  ingestEnvelopeSchema,
+  isProvider,
+  isTurnApi,
+  jsonDepthExceeds,
+  describeIssues,
+  PROVIDERS,
+  selectReducer,
+  toTurnRecord,
+  turnPolicy,
   TURN_APIS,
+  type IngestEnvelope,
   type Reducer,
-  type TurnApi,
 } from '@tapes/capture';
-import { isProvider, PROVIDERS, type ChatRequest, type ChatResponse } from '@tapes/llm';
+import type { ChatRequest, ChatResponse } from '@tapes/llm';
 import { canonicalJson } from '@tapes/merkle';
 import { REDUCERS, TAPES_CONFIG, TapesError, turnLogLine } from '@tapes/nest-kit';
 import { InvalidTurnError, StorageUnavailableError, type StoreResult, type TurnStore } from '@tapes/storage';
 import type { IngestConfig } from '../config/ingest-config';
 import { TURN_STORE } from '../storage/storage.module';
 import { IngestMetrics, type WriteStatus } from './ingest.metrics';
-import { describeIssues, jsonDepthExceeds, turnEnvelopeSchema, type TurnEnvelope } from './turn-envelope';
 
 /** Deeper JSON than this is refused up front (hashing and storage walk it). */
 const MAX_JSON_DEPTH = 256;
@@ -45,9 +52,10 @@ class Rejection extends TapesError {
 }
 
 /**
- * Turns a posted envelope into stored nodes plus the raw turn record. The rules (which reducer,
- * what the turn's outcome is) live in libs/capture, the same code the proxy runs, so a turn
- * stores the same hashes whichever site captured it.
+ * Turns a posted envelope into a stored turn with the same pipeline every capture site uses
+ * (libs/capture: the turn policy, reducer selection, `toTurnRecord`), so a turn stores the same
+ * hashes whichever site captured it. Ingest itself only validates the envelope and maps refusals
+ * to statuses.
  */
 @Injectable()
 export class IngestService {
@@ -85,101 +93,64 @@ export class IngestService {
     }
   }
 
-  parseEnvelope(body: unknown): TurnEnvelope {
+  parseEnvelope(body: unknown): IngestEnvelope {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new Rejection('reject_envelope', 'malformed_envelope', 'the body must be a JSON object (a turn envelope)');
     }
     if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
       throw new Rejection('reject_envelope', 'malformed_envelope', `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
     }
-    const parsed = turnEnvelopeSchema.safeParse(body);
+    const parsed = ingestEnvelopeSchema.safeParse(body);
     if (!parsed.success) throw new Rejection('reject_envelope', 'malformed_envelope', `invalid envelope: ${describeIssues(parsed.error)}`);
     return parsed.data;
   }
 
-  private reducerFor(envelope: TurnEnvelope): Reducer {
-    const { provider } = envelope;
+  /** The shared turn policy and reducer selection, with each refusal mapped to ingest's statuses. */
+  private reducerFor(envelope: IngestEnvelope): Reducer {
+    const { provider, api, path } = envelope;
     if (!isProvider(provider)) {
       throw new Rejection('unknown_provider', 'unknown_provider', `unsupported provider ${JSON.stringify(provider)} (supported: ${PROVIDERS.join(', ')})`);
     }
-    if (envelope.api !== undefined && !(TURN_APIS as readonly string[]).includes(envelope.api)) {
-      throw new Rejection('unknown_provider', 'unprocessable_turn', `unsupported api ${JSON.stringify(envelope.api)} (supported: ${TURN_APIS.join(', ')})`);
+    if (api !== undefined && !isTurnApi(api)) {
+      throw new Rejection('unknown_provider', 'unprocessable_turn', `unsupported api ${JSON.stringify(api)} (supported: ${TURN_APIS.join(', ')})`);
     }
-    // Like the proxy and the sidecar (design §7), ingest records only a 200 from a turn endpoint:
-    // a rate-limit error or a count_tokens call is not a conversation turn.
-    if (envelope.status !== undefined && envelope.status !== 200) {
-      throw new Rejection('upstream_status', 'unprocessable_turn', `only turns the upstream answered with 200 are recorded (status ${envelope.status})`);
+    // Like the proxy and the sidecar, ingest records only a 200 from a turn endpoint: a
+    // rate-limit error or a count_tokens call is not a conversation turn.
+    if (envelope.status !== undefined) {
+      const status = turnPolicy.status(envelope.status);
+      if (!status.turn) throw new Rejection('upstream_status', 'unprocessable_turn', `only turns the upstream answered with 200 are recorded (${status.detail})`);
     }
-    const byPath = envelope.path === undefined ? undefined : reducerForPath(this.reducers, envelope.path);
-    if (envelope.path !== undefined && !envelope.api && !byPath) {
-      throw new Rejection('non_turn_request', 'unprocessable_turn', `${JSON.stringify(envelope.path)} is not a turn endpoint (${TURN_APIS.join(', ')})`);
-    }
-    const reducer = (envelope.api && reducerFor(this.reducers, { api: envelope.api as TurnApi })) || byPath || reducerFor(this.reducers, { provider });
+    let reducer: Reducer | undefined;
+    if (api !== undefined) reducer = selectReducer(this.reducers, { api });
+    else if (path !== undefined) {
+      const verdict = turnPolicy.request({ method: 'POST', path, provider, reducers: this.reducers });
+      if (!verdict.turn) throw new Rejection('non_turn_request', 'unprocessable_turn', `${JSON.stringify(path)} is not a turn endpoint (${TURN_APIS.join(', ')})`);
+      reducer = verdict.reducer;
+    } else reducer = selectReducer(this.reducers, { provider });
     if (!reducer) throw new Rejection('unknown_provider', 'unknown_provider', `no reducer serves provider ${provider}`);
     if (reducer.provider !== provider) {
-      throw new Rejection('reject_parse', 'unprocessable_turn', `${envelope.api ? `api ${envelope.api}` : `path ${envelope.path}`} belongs to ${reducer.provider}, not ${provider}`);
+      throw new Rejection('reject_parse', 'unprocessable_turn', `${api ? `api ${api}` : `path ${path}`} belongs to ${reducer.provider}, not ${provider}`);
     }
     return reducer;
   }
 
-  private async process(envelope: TurnEnvelope, reducer: Reducer): Promise<AcceptedTurn> {
-    const parsedForm = envelope.response !== undefined;
-    const requestBytes = requestBytesOf(envelope);
-    const responseBytes = responseBytesOf(envelope);
-
-    let requestInput: { document: unknown } | { parsed: ChatRequest } | { error: string };
-    if (envelope.request !== undefined) {
-      // The parsed form promises a structured request, so it is parsed (and refused) up front, once.
-      requestInput = parsedForm ? { parsed: this.parsedRequest(reducer, envelope.request) } : { document: envelope.request };
-    } else {
-      requestInput = parseJsonBytes(requestBytes);
-    }
-
-    let response: ChatResponse;
-    if (parsedForm) {
-      response = reducer.reduceJson(envelope.response);
-      if (response.message.content.length === 0 && response.diagnostics.some((d) => d.code === 'empty_response' || d.code === 'parse_error')) {
-        throw new Rejection('reject_parse', 'unprocessable_turn', `cannot parse response as ${reducer.api}: ${response.diagnostics.map((d) => d.detail).join('; ')}`);
-      }
-    } else {
-      response = await this.reduceRaw(reducer, envelope, responseBytes);
-    }
-
-    const derived = deriveTurn({ reducer, request: requestInput, response, agentName: envelope.agent_name, project: this.config.TAPES_PROJECT });
-    const requestId = envelope.request_id ?? derivedRequestId(envelope, requestBytes, responseBytes);
+  private async process(envelope: IngestEnvelope, reducer: Reducer): Promise<AcceptedTurn> {
+    const known = this.parsedForm(envelope, reducer);
+    const requestId = envelope.request_id ?? derivedRequestId(envelope);
+    const turn = capturedTurn(envelopeToCapturedTurn(envelope, { requestId, provider: reducer.provider, api: reducer.api, site: envelope.capture_site ?? 'ingest', now: new Date() }));
+    const { record, response } = await toTurnRecord(turn, { reducers: this.reducers, project: this.config.TAPES_PROJECT }, known);
     let stored: StoreResult;
     try {
-      stored = await this.store.storeTurn({
-        requestId,
-        provider: reducer.provider,
-        api: reducer.api,
-        agentName: envelope.agent_name,
-        captureSite: envelope.capture_site ?? 'ingest',
-        method: 'POST',
-        path: envelope.path,
-        status: envelope.status ?? 200,
-        requestHeaders: redactHeaders(envelope.request_headers),
-        requestBody: requestBytes,
-        responseHeaders: redactHeaders(envelope.response_headers),
-        responseBody: responseBytes,
-        responseContentType: parsedForm ? 'application/json' : envelope.response_content_type,
-        responseContentEncoding: parsedForm ? undefined : envelope.response_content_encoding,
-        nodes: derived.nodes,
-        outcome: derived.outcome,
-        diagnostics: derived.diagnostics,
-        startedAt: dateOrUndefined(envelope.started_at),
-        firstByteAt: dateOrUndefined(envelope.first_byte_at),
-        endedAt: dateOrUndefined(envelope.ended_at),
-      });
+      stored = await this.store.storeTurn(record);
     } catch (err) {
       throw this.storageError(err, requestId);
     }
     const line = turnLogLine({
-      agentName: envelope.agent_name,
+      agentName: record.agentName,
       provider: reducer.provider,
-      model: response.model,
-      outcome: derived.outcome,
-      usage: response.usage,
+      model: response?.model,
+      outcome: record.outcome,
+      usage: response?.usage,
       newNodes: stored.newNodeCount,
       turnId: stored.turnId,
       duplicate: stored.status === 'duplicate',
@@ -193,35 +164,30 @@ export class IngestService {
       head_hash: stored.headHash,
       nodes: stored.nodeCount,
       new_nodes: stored.newNodeCount,
-      outcome: derived.outcome,
-      diagnostics: derived.diagnostics.map((d) => d.code),
+      outcome: record.outcome,
+      diagnostics: (record.diagnostics ?? []).map((d) => d.code),
     };
   }
 
-  /** The parsed (#192) form promises a structured request: one that is not is a 422, as in Go. */
-  private parsedRequest(reducer: Reducer, document: unknown): ChatRequest {
-    try {
-      return reducer.parseRequest(document);
-    } catch (err) {
-      throw new Rejection('reject_parse', 'unprocessable_turn', `cannot parse request as ${reducer.api}: ${(err as Error).message}`);
+  /**
+   * The parsed (#192) form promises a structured request and one-shot response: one that is not
+   * is a 422, as in Go, so both are parsed up front — once; the pipeline reuses them.
+   */
+  private parsedForm(envelope: IngestEnvelope, reducer: Reducer): { request?: ChatRequest; response?: ChatResponse } {
+    if (envelope.response === undefined) return {};
+    let request: ChatRequest | undefined;
+    if (envelope.request !== undefined) {
+      try {
+        request = reducer.parseRequest(envelope.request, { path: envelope.path });
+      } catch (err) {
+        throw new Rejection('reject_parse', 'unprocessable_turn', `cannot parse request as ${reducer.api}: ${(err as Error).message}`);
+      }
     }
-  }
-
-  /** Undoes the content encoding (capture policy of libs/capture) and reduces the raw body. */
-  private async reduceRaw(reducer: Reducer, envelope: TurnEnvelope, bytes: Buffer): Promise<ChatResponse> {
-    const decoded = await decodeBody(bytes, envelope.response_content_encoding);
-    const interruption = envelope.interrupted;
-    if (decoded.outcome === 'error') {
-      const reduction = reducer.start({ contentType: envelope.response_content_type });
-      const response = reduction.finish(interruption);
-      response.diagnostics.unshift({ code: 'decode_error', detail: `content-encoding ${JSON.stringify(envelope.response_content_encoding)}: ${decoded.message ?? decoded.errorClass}`, data: { class: decoded.errorClass } });
-      return response;
+    const response = reducer.reduceJson(envelope.response);
+    if (response.message.content.length === 0 && response.diagnostics.some((d) => d.code === 'empty_response' || d.code === 'parse_error')) {
+      throw new Rejection('reject_parse', 'unprocessable_turn', `cannot parse response as ${reducer.api}: ${response.diagnostics.map((d) => d.detail).join('; ')}`);
     }
-    const reduction = reducer.start({ contentType: envelope.response_content_type });
-    reduction.push(decoded.body);
-    const response = reduction.finish(interruption);
-    if (decoded.outcome === 'salvaged') response.diagnostics.push({ code: 'decode_error', detail: 'the encoded body was truncated; a prefix was salvaged', data: { class: 'salvaged' } });
-    return response;
+    return request ? { request, response } : { response };
   }
 
   private storageError(err: unknown, requestId: string): TapesError {
@@ -237,44 +203,20 @@ export class IngestService {
   }
 }
 
-function requestBytesOf(envelope: TurnEnvelope): Buffer {
-  if (envelope.request_body_base64 !== undefined) return Buffer.from(envelope.request_body_base64, 'base64');
-  if (envelope.request_body !== undefined) return Buffer.from(envelope.request_body, 'utf8');
-  return Buffer.from(JSON.stringify(envelope.request ?? null), 'utf8');
-}
-
-function responseBytesOf(envelope: TurnEnvelope): Buffer {
-  if (envelope.response_body_base64 !== undefined) return Buffer.from(envelope.response_body_base64, 'base64');
-  if (envelope.response_body !== undefined) return Buffer.from(envelope.response_body, 'utf8');
-  return Buffer.from(JSON.stringify(envelope.response ?? null), 'utf8');
-}
-
-function parseJsonBytes(bytes: Buffer): { document: unknown } | { error: string } {
-  try {
-    return { document: JSON.parse(bytes.toString('utf8')) };
-  } catch (err) {
-    return { error: `request body is not JSON: ${(err as Error).message}` };
-  }
-}
-
 /**
  * A stable id for a turn posted without `request_id`: the same content posted twice is the same
  * turn (idempotent retries), different content never collides.
  */
-function derivedRequestId(envelope: TurnEnvelope, requestBytes: Buffer, responseBytes: Buffer): string {
+function derivedRequestId(envelope: IngestEnvelope): string {
   const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   const identity = canonicalJson({
     provider: envelope.provider,
     api: envelope.api ?? '',
     path: envelope.path ?? '',
     agent_name: envelope.agent_name ?? '',
-    request: digest(requestBytes),
-    response: digest(responseBytes),
+    request: digest(envelopeRequestBytes(envelope)),
+    response: digest(envelopeResponseBytes(envelope)),
     encoding: envelope.response_content_encoding ?? '',
   });
   return `sha256:${createHash('sha256').update(identity).digest('hex')}`;
-}
-
-function dateOrUndefined(value: string | undefined): Date | undefined {
-  return value === undefined ? undefined : new Date(value);
 }

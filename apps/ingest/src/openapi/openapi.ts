@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TAPES_VERSION } from '@tapes/nest-kit';
-import { batchEnvelopeSchema, turnEnvelopeSchema } from '../ingest/turn-envelope';
+import { batchEnvelopeSchema, ingestEnvelopeSchema } from '@tapes/capture';
 
 const error = {
   type: 'object',
@@ -35,7 +35,7 @@ export function ingestOpenApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required on every route but /ping, /health and /metrics when INGEST_TOKEN is set.' } },
       schemas: {
-        TurnEnvelope: z.toJSONSchema(turnEnvelopeSchema, { io: 'input', unrepresentable: 'any' }),
+        TurnEnvelope: z.toJSONSchema(ingestEnvelopeSchema, { io: 'input', unrepresentable: 'any' }),
         BatchEnvelope: z.toJSONSchema(batchEnvelopeSchema, { io: 'input', unrepresentable: 'any' }),
         Accepted: accepted,
         Error: error,

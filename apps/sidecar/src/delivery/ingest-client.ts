@@ -16,7 +16,7 @@ export type RetryCause = 'unavailable' | 'network_error' | 'timeout' | 'aborted'
 
 /** One POST's result, classified by the ingest contract (design §6). */
 export type IngestPostResult =
-  | { readonly verdict: 'delivered'; readonly status: number; readonly duplicate: boolean }
+  | { readonly verdict: 'delivered'; readonly status: number; readonly duplicate: boolean; readonly outcome?: string }
   | { readonly verdict: 'reject'; readonly status: number; readonly reason: 'ingest_reject' | 'ingest_auth'; readonly detail: string }
   | { readonly verdict: 'retry'; readonly cause: RetryCause; readonly status?: number; readonly retryAfterMs?: number; readonly detail: string };
 
@@ -84,7 +84,7 @@ export class IngestClient {
 }
 
 function classify(status: number, body: string, retryAfter: string | string[] | undefined): IngestPostResult {
-  if (status >= 200 && status < 300) return { verdict: 'delivered', status, duplicate: isDuplicate(body) };
+  if (status >= 200 && status < 300) return { verdict: 'delivered', status, ...accepted(body) };
   const detail = `ingest answered ${status}: ${errorMessage(body)}`;
   if (status === 401 || status === 403) return { verdict: 'reject', status, reason: 'ingest_auth', detail };
   if (status >= 400 && status < 500) return { verdict: 'reject', status, reason: 'ingest_reject', detail };
@@ -96,11 +96,13 @@ function classify(status: number, body: string, retryAfter: string | string[] | 
   return { verdict: 'reject', status, reason: 'ingest_reject', detail };
 }
 
-function isDuplicate(body: string): boolean {
+/** What ingest's 202 says of the turn: already stored before, and how it was reduced. */
+function accepted(body: string): { duplicate: boolean; outcome?: string } {
   try {
-    return (JSON.parse(body) as { duplicate?: unknown }).duplicate === true;
+    const parsed = JSON.parse(body) as { duplicate?: unknown; outcome?: unknown };
+    return { duplicate: parsed.duplicate === true, ...(typeof parsed.outcome === 'string' ? { outcome: parsed.outcome } : {}) };
   } catch {
-    return false;
+    return { duplicate: false };
   }
 }
 

@@ -1,6 +1,4 @@
-import type { DropReason } from '@tapes/capture';
-import type { Provider } from '@tapes/llm';
-import type { CapturedTurn } from './captured-turn';
+import type { CapturedTurn, DropReason } from '@tapes/capture';
 
 /** Seen, deliberately not recorded (design §7): not a turn, or the upstream did not answer 200. */
 export type NotRecordedReason = Extract<DropReason, 'non_turn_request' | 'upstream_status' | 'missing_status'>;
@@ -13,9 +11,10 @@ export type CaptureDropReason = Extract<
 
 /** How one ext_proc stream (one HTTP exchange) ended; each exchange ends exactly once. */
 export type ExchangeEnd =
-  | { readonly outcome: 'captured'; readonly turn: CapturedTurn }
-  | { readonly outcome: 'not_recorded'; readonly reason: NotRecordedReason; readonly requestId: string; readonly provider?: Provider }
-  | { readonly outcome: 'dropped'; readonly reason: CaptureDropReason; readonly requestId: string; readonly provider: Provider }
+  /** `heldBytes`: the capture budget the turn holds; whoever ends its life (delivery) releases it. */
+  | { readonly outcome: 'captured'; readonly turn: CapturedTurn; readonly heldBytes: number }
+  | { readonly outcome: 'not_recorded'; readonly reason: NotRecordedReason; readonly requestId: string; readonly provider?: string }
+  | { readonly outcome: 'dropped'; readonly reason: CaptureDropReason; readonly requestId: string; readonly provider: string }
   /** The stream closed before any request headers: nothing to classify. */
   | { readonly outcome: 'empty' };
 

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { redactHeaders, type HeaderRecord, type Reducer } from '@tapes/capture';
+import { AGENT_HEADER, capturedTurn, resolveAgentRoute, turnPolicy, type HeaderRecord, type Interruption, type Reducer } from '@tapes/capture';
 import type { ByteBudget } from '@tapes/delivery';
-import type { Provider } from '@tapes/llm';
 import type { HttpBodyMessage, HttpHeadersMessage, ProcessingRequest } from '../ext-proc/processing-messages';
-import type { CapturedTurn } from './captured-turn';
 import type { CaptureDropReason, ExchangeEnd, NotRecordedReason } from './exchange-end';
 import { firstHeader, headerRecord } from './header-map';
 import { ownBytes } from './own-bytes';
-import { classifyRequest } from './turn-eligibility';
 
 export interface ExchangeOptions {
   readonly reducers: readonly Reducer[];
@@ -40,9 +37,10 @@ class BodyBuffer {
  * Fed every message in order; returns an {@link ExchangeEnd} the moment the exchange is decided,
  * and nothing for every message after that.
  *
- * - Request headers decide eligibility (POST to a turn endpoint). Anything else ends at once as
- *   `not_recorded` and keeps no bytes.
- * - Response headers: anything but `:status 200` ends as `not_recorded` and frees what was kept.
+ * - Request headers decide eligibility (the shared turn policy: POST to a turn endpoint). Anything
+ *   else ends at once as `not_recorded` and keeps no bytes.
+ * - Response headers: anything but `:status 200` ends as `not_recorded` (the status policy) and
+ *   frees what was kept.
  * - Complete on the first of response `end_of_stream` (body or headers) or response trailers
  *   (which replace the end-of-stream body message when trailers are sent, §4.1).
  * - A stream that closes first (cancel, error, half-close) still yields the turn when the request
@@ -57,7 +55,7 @@ class BodyBuffer {
  */
 export class Exchange {
   private ended = false;
-  private eligibleFor: { provider: Provider; path: string; agentName?: string } | undefined;
+  private eligibleFor: { reducer: Reducer; path: string; agentName?: string } | undefined;
   private requestId: string | undefined;
   private requestHeaders: HeaderRecord = {};
   private responseHeaders: HeaderRecord | undefined;
@@ -128,9 +126,11 @@ export class Exchange {
     this.startedAt = this.now();
     this.requestId = usableRequestId(firstHeader(headers, 'x-request-id')) ?? (this.options.newRequestId ?? randomUUID)();
     this.requestHeaders = headers;
-    const eligibility = classifyRequest(headers, this.options.reducers);
-    if (!eligibility.eligible) return this.notRecorded(eligibility.reason, eligibility.provider);
-    this.eligibleFor = { provider: eligibility.provider, path: eligibility.path, ...(eligibility.agentName ? { agentName: eligibility.agentName } : {}) };
+    // The agent and the path as the provider sees it (ref §5.2), then the shared turn policy.
+    const route = resolveAgentRoute(firstHeader(headers, ':path') ?? '/', headers[AGENT_HEADER]);
+    const verdict = turnPolicy.request({ method: firstHeader(headers, ':method'), path: route.path, provider: route.provider, reducers: this.options.reducers });
+    if (!verdict.turn) return this.notRecorded(verdict.reason, route.provider);
+    this.eligibleFor = { reducer: verdict.reducer, path: route.path, ...(route.agentName ? { agentName: route.agentName } : {}) };
     if (!this.reserve(ENVELOPE_OVERHEAD_BYTES + jsonBytes(headers))) return this.drop('capture_budget');
     if (message?.end_of_stream === true) this.request.complete = true;
     return undefined;
@@ -142,9 +142,9 @@ export class Exchange {
     this.responseHeaders = headers;
     const statusText = firstHeader(headers, ':status');
     const status = statusText === undefined ? Number.NaN : Number(statusText);
-    if (!Number.isInteger(status)) return this.notRecorded('missing_status', this.eligibleFor?.provider);
+    const verdict = turnPolicy.status(Number.isInteger(status) ? status : undefined);
+    if (!verdict.turn) return this.notRecorded(verdict.reason, this.eligibleFor?.reducer.provider);
     this.status = status;
-    if (status !== 200) return this.notRecorded('upstream_status', this.eligibleFor?.provider);
     if (!this.reserve(jsonBytes(headers))) return this.drop('capture_budget');
     return message?.end_of_stream === true ? this.onResponseEnd() : undefined;
   }
@@ -181,44 +181,43 @@ export class Exchange {
     return true;
   }
 
-  private complete(interrupted: CapturedTurn['interrupted']): ExchangeEnd {
+  private complete(interruption: Interruption | undefined): ExchangeEnd {
     const target = this.eligibleFor;
     const requestId = this.requestId;
     const status = this.status;
     if (!target || requestId === undefined || status === undefined || !this.startedAt) throw new Error('exchange completed without its request and status'); // programmer error
-    const responseHeaders = this.responseHeaders ?? {};
-    const contentType = firstHeader(responseHeaders, 'content-type');
-    const contentEncoding = firstHeader(responseHeaders, 'content-encoding');
-    const turn: CapturedTurn = {
+    const turn = capturedTurn({
       requestId,
-      provider: target.provider,
+      site: 'sidecar',
+      provider: target.reducer.provider,
+      api: target.reducer.api,
+      agentName: target.agentName,
+      method: 'POST',
       path: target.path,
-      ...(target.agentName ? { agentName: target.agentName } : {}),
-      requestHeaders: redactHeaders(this.requestHeaders),
-      responseHeaders: redactHeaders(responseHeaders),
+      status,
+      // ext_proc pseudo-headers (`:path`, `:status`…) are kept: they are what Envoy saw.
+      requestHeaders: this.requestHeaders,
+      responseHeaders: this.responseHeaders ?? {},
       requestBody: this.request.take(),
       responseBody: this.response.take(),
-      status,
-      ...(contentType ? { responseContentType: contentType } : {}),
-      ...(contentEncoding ? { responseContentEncoding: contentEncoding } : {}),
-      ...(interrupted ? { interrupted } : {}),
+      interruption,
       startedAt: this.startedAt,
-      ...(this.firstByteAt ? { firstByteAt: this.firstByteAt } : {}),
+      firstByteAt: this.firstByteAt,
       endedAt: this.now(),
-      reservedBytes: this.reserved,
-    };
+    });
     // The reservation now belongs to the turn; delivery releases it.
+    const heldBytes = this.reserved;
     this.reserved = 0;
-    return this.end({ outcome: 'captured', turn });
+    return this.end({ outcome: 'captured', turn, heldBytes });
   }
 
-  private notRecorded(reason: NotRecordedReason, provider: Provider | undefined): ExchangeEnd {
+  private notRecorded(reason: NotRecordedReason, provider: string | undefined): ExchangeEnd {
     return this.end({ outcome: 'not_recorded', reason, requestId: this.requestId ?? '', ...(provider ? { provider } : {}) });
   }
 
   private drop(reason: CaptureDropReason): ExchangeEnd {
     // Only an eligible exchange keeps bytes or waits for a response, so only it can be dropped.
-    const provider = this.eligibleFor?.provider;
+    const provider = this.eligibleFor?.reducer.provider;
     if (!provider || this.requestId === undefined) throw new Error(`exchange dropped (${reason}) before it was classified`); // programmer error
     return this.end({ outcome: 'dropped', reason, requestId: this.requestId, provider });
   }

@@ -19,13 +19,15 @@ import type { ProcessingKind, ProcessingRequest } from './processing-messages';
  *
  * Shutdown (SIGTERM): stop accepting streams, let open ones finish for SHUTDOWN_GRACE_MS, then cut
  * the rest; each cut exchange ends as if Envoy had cancelled it, so a turn whose response had
- * begun is still handed over (and spooled), before {@link TurnDelivery} shuts down.
+ * begun is still handed over (and journaled), before {@link TurnDelivery} stops.
  */
 @Injectable()
 export class ExtProcServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ExtProcServer.name);
   private readonly server: Server;
   private readonly open = new Set<ProcessCallHandler>();
+  /** Turns handed to delivery whose journal write has not returned yet. */
+  private readonly accepting = new Set<Promise<unknown>>();
   private boundPort: number | undefined;
 
   constructor(
@@ -77,6 +79,11 @@ export class ExtProcServer implements OnApplicationBootstrap, OnModuleDestroy {
     return this.boundPort !== undefined;
   }
 
+  /** Resolves once every captured turn has been handed to delivery (journaled). */
+  async settled(): Promise<void> {
+    while (this.accepting.size > 0) await Promise.allSettled([...this.accepting]);
+  }
+
   /** Streams open right now. */
   get openStreams(): number {
     return this.open.size;
@@ -100,15 +107,19 @@ export class ExtProcServer implements OnApplicationBootstrap, OnModuleDestroy {
   private onEnd(end: ExchangeEnd): void {
     this.metrics.exchanges.inc({ outcome: end.outcome });
     switch (end.outcome) {
-      case 'captured':
-        this.delivery.submit(end.turn);
+      case 'captured': {
+        this.metrics.capture.turnsCaptured.inc({ provider: end.turn.provider });
+        const accepted = this.delivery.accept(end.turn, end.heldBytes);
+        this.accepting.add(accepted);
+        void accepted.finally(() => this.accepting.delete(accepted));
         return;
+      }
       case 'not_recorded':
-        this.metrics.turnsDropped.inc({ provider: end.provider ?? 'unknown', reason: end.reason });
+        this.metrics.capture.dropped(end.provider, end.reason);
         this.logger.debug({ requestId: end.requestId, reason: end.reason }, 'exchange not recorded');
         return;
       case 'dropped':
-        this.metrics.turnsDropped.inc({ provider: end.provider, reason: end.reason });
+        this.metrics.capture.dropped(end.provider, end.reason);
         this.logger.warn({ requestId: end.requestId, provider: end.provider, reason: end.reason }, 'turn dropped before delivery');
         return;
       case 'empty':

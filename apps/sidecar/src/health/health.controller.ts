@@ -1,17 +1,17 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { DiskSpool } from '@tapes/delivery';
 import { IngestClient } from '../delivery/ingest-client';
+import { TurnDelivery } from '../delivery/turn-delivery';
 import { ExtProcServer } from '../ext-proc/ext-proc.server';
 
 const INGEST_PING_TIMEOUT_MS = 2_000;
 
 /**
  * `/health`: everything capture depends on: the gRPC server listening, ingest answering `/ping`,
- * the spool taking durable writes. For dashboards and operators.
+ * the journal taking writes. For dashboards and operators.
  *
- * `/health/live`: the gRPC server and the spool only. This is what probes should use: ingest
- * being away is exactly what the spool is for, and a pod marked unready or restarted for it would
+ * `/health/live`: the gRPC server and the journal only. This is what probes should use: ingest
+ * being away is exactly what the journal is for, and a pod marked unready or restarted for it would
  * take Envoy (and the agents' traffic) down with it.
  */
 @Controller('health')
@@ -21,19 +21,19 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly grpc: ExtProcServer,
     private readonly ingest: IngestClient,
-    private readonly spool: DiskSpool,
+    private readonly delivery: TurnDelivery,
   ) {}
 
   @Get()
   @HealthCheck()
   all() {
-    return this.health.check([() => this.grpcServer(), () => this.ingestReachable(), () => this.spoolWritable()]);
+    return this.health.check([() => this.grpcServer(), () => this.ingestReachable(), () => this.journalWritable()]);
   }
 
   @Get('live')
   @HealthCheck()
   live() {
-    return this.health.check([() => this.grpcServer(), () => this.spoolWritable()]);
+    return this.health.check([() => this.grpcServer(), () => this.journalWritable()]);
   }
 
   private grpcServer(): HealthIndicatorResult {
@@ -52,14 +52,10 @@ export class HealthController {
     }
   }
 
-  private async spoolWritable(): Promise<HealthIndicatorResult> {
-    const indicator = this.indicators.check('spool');
-    const { depth, bytes } = this.spool.stats();
-    try {
-      await this.spool.checkWritable();
-      return indicator.up({ depth, bytes, max_bytes: this.spool.maxBytes });
-    } catch (err) {
-      return indicator.down({ depth, bytes, message: (err as Error).message });
-    }
+  /** Down, with the reason, while captured turns cannot be journaled (they are then held in memory only). */
+  private journalWritable(): HealthIndicatorResult {
+    const indicator = this.indicators.check('journal');
+    const { depth, bytes, journal, journalError } = this.delivery.stats();
+    return journal === 'ok' ? indicator.up({ depth, bytes }) : indicator.down({ depth, bytes, message: journalError ?? 'the journal cannot be written' });
   }
 }

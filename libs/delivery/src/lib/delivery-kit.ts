@@ -206,6 +206,14 @@ export class DeliveryKit<T> {
     };
   }
 
+  /**
+   * True when nothing is about to happen on its own: every accepted item was delivered or dropped,
+   * or the target is away and what is left waits for it (tests and shutdown wait for this).
+   */
+  get settled(): boolean {
+    return this.syncing === 0 && ((this.waiting.length === 0 && this.inFlight === 0) || this.backingOff);
+  }
+
   /** True while the last delivery attempts failed (the target is, as far as we know, away). */
   get targetDown(): boolean {
     return this.backingOff;

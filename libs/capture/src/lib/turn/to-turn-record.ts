@@ -64,7 +64,8 @@ export async function toTurnRecord(turn: CapturedTurn, options: ToTurnRecordOpti
     ...(turn.agentName ? { agentName: turn.agentName } : {}),
     captureSite: turn.site,
     method: turn.method,
-    path: turn.path,
+    // A turn posted to ingest without its path has none (never a made-up one).
+    ...(turn.path ? { path: turn.path } : {}),
     status: turn.status,
     requestHeaders: turn.requestHeaders,
     requestBody: turn.requestBody,
