@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Migrations for libs/storage without Prisma's native engine (stack-notes §1.3). Runs the
-// TypeScript CLI (migrate-cli.ts) in place through @swc-node/register: no build step needed.
+// TypeScript CLI (libs/storage's `@tapes/storage/migrate` entry) in place through @swc-node/register:
+// no build step needed.
 //
 //   node tools/prisma/migrate.mjs status --db <sqlite-file|postgresql://…>
 //   node tools/prisma/migrate.mjs deploy --db <sqlite-file|postgresql://…> [--engine runner|wasm]
@@ -18,5 +19,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 process.env.SWC_NODE_PROJECT ??= path.resolve(here, '../../tsconfig.base.json');
 const require = createRequire(import.meta.url);
 require('@swc-node/register');
-const { main } = require('./migrate-cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+// The lib's tooling entry (its `@tapes/storage/migrate` alias), by path: only TypeScript sources get aliases.
+const { migrateCliMain } = require('../../libs/storage/src/migrate.ts');
+process.exitCode = await migrateCliMain(process.argv.slice(2));

@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { TURN_APIS } from '@tapes/capture';
 import { readFixture, TURN_FIXTURES } from '@tapes/testing';
 import { columnApplies, startCaptureColumns, type CaptureColumn, type CaptureColumns, type ColumnId, type MatrixRow } from './support/capture-columns';
 import { nodeIdentity, offlineTurn } from './support/offline-truth';
@@ -58,7 +59,7 @@ function column(id: ColumnId): CaptureColumn {
 }
 
 it('covers every provider API, streamed and one-shot, complete and partial, in both encodings', () => {
-  expect(new Set(ROWS.map((r) => r.fixture.api))).toEqual(new Set(['anthropic.messages', 'openai.chat_completions', 'openai.responses', 'ollama.chat']));
+  expect(new Set(ROWS.map((r) => r.fixture.api))).toEqual(new Set(TURN_APIS));
   for (const flag of [true, false]) {
     expect(ROWS.some((r) => r.fixture.streamed === flag)).toBe(true);
     expect(ROWS.some((r) => r.fixture.complete === flag)).toBe(true);

@@ -142,7 +142,7 @@ export const STATUS_CASES: StatusCase[] = [
   ),
   {
     name: 'oversize (over the capture cap / the body limit)',
-    proxy: { exchange: turn({ requestBody: JSON.stringify({ ...oneShot.request, messages: [{ role: 'user', content: BIG_PROMPT }] }) }), client: { relayed: 200 }, fate: { dropped: 'capture_budget' } },
+    proxy: { exchange: turn({ requestBody: JSON.stringify({ ...oneShot.request, messages: [{ role: 'user', content: BIG_PROMPT }] }) }), client: { relayed: 200 }, fate: { dropped: 'request_over_budget' } },
     sidecar: {
       exchange: turn({ requestBody: JSON.stringify({ ...oneShot.request, messages: [{ role: 'user', content: BIG_PROMPT }] }) }),
       client: { envoy: 'continue' },

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Reducer } from '@tapes/capture';
-import { CaptureModule, MetricsModule, TAPES_CONFIG, TapesExceptionFilter, tapesLoggerModule } from '@tapes/nest-kit';
+import { CaptureModule, MetricsModule, StorageModule, TAPES_CONFIG, TapesExceptionFilter, tapesLoggerModule } from '@tapes/nest-kit';
 import type { TurnStore } from '@tapes/storage';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
 import type { IngestConfig } from './config/ingest-config';
@@ -14,7 +14,7 @@ import { IngestService } from './ingest/ingest.service';
 import { OpenApiController } from './openapi/openapi.controller';
 import { ReadController } from './read/read.controller';
 import { ReadService } from './read/read.service';
-import { StorageModule } from './storage/storage.module';
+
 
 export interface IngestAppOptions {
   config: IngestConfig;

@@ -11,7 +11,7 @@ import { InternalRoutesModule } from './internal/internal-routes.module';
 import { METRICS_PREFIX } from './metrics/proxy-metrics';
 import { ProxyMetricsModule } from './metrics/proxy-metrics.module';
 import { ShutdownCoordinator } from './shutdown/shutdown-coordinator';
-import { StorageModule } from './storage/storage.module';
+import { ProxyStorageModule } from './storage/storage.module';
 import { loadReducers, type ReducerSource } from './capture/reducer-source';
 
 /** The path prefix of the proxy's own routes; everything else is forwarded. */
@@ -36,7 +36,7 @@ export class AppModule {
         MetricsModule.register({ app: 'proxy', prefix: METRICS_PREFIX }),
         ProxyMetricsModule,
         CaptureModule.forRoot(() => loadReducers(reducers)),
-        StorageModule,
+        ProxyStorageModule,
         CaptureFeatureModule,
         HealthModule,
         CapturedModule,

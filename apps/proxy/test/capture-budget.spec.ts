@@ -1,7 +1,5 @@
 import { openStorage, type TurnStore } from '@tapes/storage';
-import { ANTHROPIC_FIXTURES, createTestSqlite, lockSqliteForWrites, readFixture, type TestSqlite } from '@tapes/testing';
-import { send } from './support/http-client';
-import { MockUpstream } from './support/mock-upstream';
+import { ANTHROPIC_FIXTURES, createTestSqlite, lockSqliteForWrites, MockUpstream, readFixture, send, type TestSqlite } from '@tapes/testing';
 import { startProxy, type RunningProxy } from './support/proxy-harness';
 import { eventually, metricValue, storedRequestIds } from './support/stored-turns';
 

@@ -1,7 +1,5 @@
 import { openStorage, type TurnStore } from '@tapes/storage';
-import { createTestSqlite, type TestSqlite } from '@tapes/testing';
-import { send } from './support/http-client';
-import { MockUpstream } from './support/mock-upstream';
+import { createTestSqlite, MockUpstream, send, type TestSqlite } from '@tapes/testing';
 import { startProxy, type RunningProxy } from './support/proxy-harness';
 import { eventually } from './support/stored-turns';
 

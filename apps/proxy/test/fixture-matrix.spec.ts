@@ -1,9 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { createDefaultReducers, deriveTurn, reduceBody, selectReducer, TURN_APIS } from '@tapes/capture';
 import { openStorage, type StoredTurn, type TurnStore } from '@tapes/storage';
-import { createTestSqlite, readFixture, TURN_FIXTURES, type TestSqlite, type TurnFixture } from '@tapes/testing';
-import { send } from './support/http-client';
-import { MockUpstream } from './support/mock-upstream';
+import { createTestSqlite, MockUpstream, readFixture, send, type TestSqlite, TURN_FIXTURES, type TurnFixture } from '@tapes/testing';
 import { startProxy, type RunningProxy } from './support/proxy-harness';
 import { eventually, storedRequestIds } from './support/stored-turns';
 

@@ -1,9 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openStorage, type TurnStore } from '@tapes/storage';
-import { ANTHROPIC_FIXTURES, createTestSqlite, readFixture, type TestSqlite } from '@tapes/testing';
-import { send } from './support/http-client';
-import { MockUpstream, writeFrames } from './support/mock-upstream';
+import { ANTHROPIC_FIXTURES, createTestSqlite, MockUpstream, readFixture, send, type TestSqlite, writeFrames } from '@tapes/testing';
 import { startProxy, type RunningProxy } from './support/proxy-harness';
 import { eventually, metricValue, readTurns } from './support/stored-turns';
 

@@ -1,9 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { openStorage, type TurnStore } from '@tapes/storage';
-import { ANTHROPIC_FIXTURES, createTestSqlite, readFixture, type TestSqlite } from '@tapes/testing';
-import { send } from './support/http-client';
-import { MockUpstream } from './support/mock-upstream';
+import { ANTHROPIC_FIXTURES, createTestSqlite, MockUpstream, readFixture, send, type TestSqlite } from '@tapes/testing';
 import { startProxy, type RunningProxy } from './support/proxy-harness';
 import { eventually, readTurns } from './support/stored-turns';
 

@@ -2,9 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openStorage, type TurnStore } from '@tapes/storage';
-import { ANTHROPIC_FIXTURES, createTestPostgres, readFixture, takePostgresOffline, type TestPostgres } from '@tapes/testing';
-import { send } from './support/http-client';
-import { MockUpstream } from './support/mock-upstream';
+import { ANTHROPIC_FIXTURES, createTestPostgres, MockUpstream, readFixture, send, takePostgresOffline, type TestPostgres } from '@tapes/testing';
 import { startProxy, type RunningProxy } from './support/proxy-harness';
 import { eventually, metricValue, storedRequestIds } from './support/stored-turns';
 

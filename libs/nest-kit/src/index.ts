@@ -11,3 +11,5 @@ export type { TurnLogFacts } from './lib/turn-log';
 export { closeOnSignals } from './lib/shutdown';
 export { CaptureMetrics } from './lib/capture-metrics';
 export type { CaptureGaugeSources } from './lib/capture-metrics';
+export { StorageModule, TURN_STORE } from './lib/storage.module';
+export type { StorageModuleOptions } from './lib/storage.module';

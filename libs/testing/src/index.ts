@@ -16,3 +16,7 @@ export { OLLAMA_FIXTURES } from './lib/catalog/ollama';
 export { OPENAI_FIXTURES } from './lib/catalog/openai';
 export { GEMINI_FIXTURES } from './lib/catalog/gemini';
 export { TURN_FIXTURES } from './lib/catalog';
+export { MockUpstream, writeFrames, writeInPieces } from './lib/http/mock-upstream';
+export type { UpstreamHandler, UpstreamRequest } from './lib/http/mock-upstream';
+export { send } from './lib/http/http-client';
+export type { ClientResponse, ReceivedChunk, SendOptions } from './lib/http/http-client';

@@ -54,7 +54,7 @@ it('answers Envoy throughout, then stores every turn exactly once after ingest i
 
   const dropped = async () => metricByLabel(await sidecar.metrics(), 'tapes_extproc_turns_dropped_total', 'reason');
   await eventually(
-    'every turn delivered or dropped, and the spool empty',
+    'every turn delivered or dropped, and the journal empty',
     async () => {
       const settled = (await storedMarkers(database, markers)).size + Object.values(await dropped()).reduce((a, b) => a + b, 0);
       return settled === TURNS && metricValue(await sidecar.metrics(), 'tapes_extproc_spool_depth') === 0 ? true : undefined;
@@ -63,10 +63,10 @@ it('answers Envoy throughout, then stores every turn exactly once after ingest i
   );
 
   const metrics = await sidecar.metrics();
-  const spooled = metricValue(metrics, 'tapes_extproc_turns_spooled_total');
+  const spooled = metricValue(metrics, 'tapes_extproc_turns_backlogged_total');
   const retried = metricValue(metrics, 'tapes_extproc_delivery_attempts_total') - metricValue(metrics, 'tapes_extproc_turns_captured_total');
   const count = await countTurns(SCENARIO, database, markers, await dropped());
-  reportCount(count, `${SCENARIO}: ${spooled} turns spooled, ${retried} extra delivery attempts`);
+  reportCount(count, `${SCENARIO}: ${spooled} turns backlogged, ${retried} extra delivery attempts`);
   expect(spooled + retried).toBeGreaterThan(0);
   expect(count).toMatchObject({ sent: TURNS, stored: TURNS, dropped: {}, unexplained: 0, duplicates: 0 });
   expect(count.ledger).toEqual({ rows: TURNS, distinctRequestIds: TURNS, distinctRequestBodies: TURNS });

@@ -1,23 +1,23 @@
 import path from 'node:path';
 import { disposeWorkdirs, proxyProcess, type ProxyProcess } from '../support/capture-apps';
 import { serveFaultTurn, turnThroughProxy } from '../support/fault-turns';
-import { MockUpstream } from '../support/mock-upstream';
 import { eventually } from '../support/poll';
 import { metricByLabel, metricValue } from '../support/prometheus';
 import { SiteDatabase } from '../support/site-database';
 import { StorageLink } from '../support/storage-link';
-import { spoolFiles } from '../support/spool-files';
+import { journalDepth } from '../support/journal-depth';
 import { Traffic } from '../support/traffic';
 import { addDrops, countTurns, reportCount, storedMarkers, turnMarker } from '../support/turn-accounting';
+import { MockUpstream } from '@tapes/testing';
 
 /**
- * Fault scenario: the proxy is restarted with turns in its spool. Storage is down while agents
+ * Fault scenario: the proxy is restarted with turns waiting in its journal. Storage is down while agents
  * send turns; the proxy is stopped (SIGTERM, as an operator or a laptop's shutdown does) the
  * moment the last agent has its answer, so shutdown itself must move what is still queued into the
  * spool. Storage comes back while the proxy is down; the new process must deliver the spool.
  */
 
-const SCENARIO = 'proxy restarted (SIGTERM) with a non-empty spool';
+const SCENARIO = 'proxy restarted (SIGTERM) with turns waiting in its journal';
 const TURNS = 20;
 
 let database: SiteDatabase;
@@ -55,20 +55,20 @@ it('keeps every turn across the restart and stores each exactly once when storag
   expect(await proxy.stop()).toBe(0);
 
   await storage.restore();
-  const left = spoolFiles(path.join(proxy.dataDir, 'spool'));
+  const left = await journalDepth(path.join(proxy.dataDir, 'journal'));
   expect((await storedMarkers(database, markers)).size).toBe(0);
   expect(left).toBe(TURNS - Object.values(dropped).reduce((a, b) => a + b, 0));
 
   await proxy.start();
-  await eventually('the spool left by the previous process to be stored', async () => ((await storedMarkers(database, markers)).size === left ? true : undefined), {
+  await eventually('the turns the previous process left in its journal to be stored', async () => ((await storedMarkers(database, markers)).size === left ? true : undefined), {
     timeoutMs: 60_000,
     describe: async () => `${(await storedMarkers(database, markers)).size} of ${left} stored`,
   });
-  await eventually('the spool to be empty', async () => (metricValue(await proxy.metrics(), 'tapes_proxy_spool_depth') === 0 ? true : undefined));
+  await eventually('the journal to be empty', async () => (metricValue(await proxy.metrics(), 'tapes_proxy_spool_depth') === 0 ? true : undefined));
   addDrops(dropped, metricByLabel(await proxy.metrics(), 'tapes_proxy_turns_dropped_total', 'reason'));
 
   const count = await countTurns(SCENARIO, database, markers, dropped);
-  reportCount(count, `${SCENARIO}: ${left} turns waited in the spool across the restart`);
+  reportCount(count, `${SCENARIO}: ${left} turns waited in the journal across the restart`);
   expect(count).toMatchObject({ sent: TURNS, stored: TURNS, dropped: {}, unexplained: 0, duplicates: 0 });
   expect(count.ledger).toEqual({ rows: TURNS, distinctRequestIds: TURNS, distinctRequestBodies: TURNS });
 }, 120_000);

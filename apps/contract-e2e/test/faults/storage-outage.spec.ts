@@ -1,12 +1,12 @@
 import { disposeWorkdirs, proxyProcess, type ProxyProcess } from '../support/capture-apps';
 import { serveFaultTurn, turnThroughProxy } from '../support/fault-turns';
-import { MockUpstream } from '../support/mock-upstream';
 import { eventually } from '../support/poll';
 import { metricByLabel, metricValue } from '../support/prometheus';
 import { SiteDatabase } from '../support/site-database';
 import { StorageLink } from '../support/storage-link';
 import { Traffic } from '../support/traffic';
 import { countTurns, reportCount, storedMarkers, turnMarker } from '../support/turn-accounting';
+import { MockUpstream } from '@tapes/testing';
 
 /**
  * Fault scenario: PostgreSQL stops and comes back while agents keep talking through the proxy.
@@ -54,7 +54,7 @@ it('forwards every turn unchanged through the outage and stores each exactly onc
 
   const dropped = async () => metricByLabel(await proxy.metrics(), 'tapes_proxy_turns_dropped_total', 'reason');
   await eventually(
-    'every turn stored or dropped, and the spool empty',
+    'every turn stored or dropped, and the journal empty',
     async () => {
       const metrics = await proxy.metrics();
       const settled = (await storedMarkers(database, markers)).size + Object.values(await dropped()).reduce((a, b) => a + b, 0);
@@ -64,10 +64,10 @@ it('forwards every turn unchanged through the outage and stores each exactly onc
   );
 
   const metrics = await proxy.metrics();
-  const spooled = metricValue(metrics, 'tapes_proxy_turns_spooled_total');
+  const spooled = metricValue(metrics, 'tapes_proxy_turns_backlogged_total');
   const count = await countTurns(SCENARIO, database, markers, await dropped());
-  reportCount(count, `${SCENARIO}: ${spooled} turns went through the spool`);
-  // The outage really happened mid-traffic: turns were spooled, and the agents never noticed.
+  reportCount(count, `${SCENARIO}: ${spooled} turns waited in the journal`);
+  // The outage really happened mid-traffic: turns waited in the journal, and the agents never noticed.
   expect(spooled).toBeGreaterThan(0);
   expect(count).toMatchObject({ sent: TURNS, stored: TURNS, dropped: {}, unexplained: 0, duplicates: 0 });
   expect(count.ledger).toEqual({ rows: TURNS, distinctRequestIds: TURNS, distinctRequestBodies: TURNS });

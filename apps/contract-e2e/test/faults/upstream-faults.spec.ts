@@ -2,13 +2,12 @@ import type { ServerResponse } from 'node:http';
 import { disposeWorkdirs, proxyProcess, type ProxyProcess } from '../support/capture-apps';
 import { pieces } from '../support/envoy-messages';
 import { FAULT_AGENT, FAULT_CONTENT_TYPE, FAULT_PATH, FAULT_RESPONSE, faultRequest } from '../support/fault-turns';
-import { send, type ClientResponse } from '../support/http-client';
-import { MockUpstream } from '../support/mock-upstream';
 import { eventually } from '../support/poll';
 import { metricByLabel, metricValue } from '../support/prometheus';
 import { SiteDatabase } from '../support/site-database';
 import { Traffic } from '../support/traffic';
 import { countTurns, reportCount, storedMarkers, turnMarker } from '../support/turn-accounting';
+import { type ClientResponse, MockUpstream, send } from '@tapes/testing';
 
 /**
  * Fault scenario: slow and dying upstreams behind the proxy. Each kind of upstream misbehaviour
@@ -48,7 +47,7 @@ const KINDS: UpstreamKind[] = [
     kind: 'hang',
     serve: () => undefined, // accepts the request, never answers: the proxy gives up on the headers
     client: (res) => res.status === 504 && (JSON.parse(res.body.toString('utf8')) as { error?: { code?: string } }).error?.code === 'upstream_timeout',
-    fate: { dropped: 'upstream_status' },
+    fate: { dropped: 'upstream_no_response' }, // the upstream never answered (#14: one name for it at every site)
   },
   {
     kind: 'trickle',
@@ -138,6 +137,6 @@ it('shows the agent what the upstream did and ends every turn stored or dropped 
   reportCount(count, `${SCENARIO}: ${PER_KIND} each of ${KINDS.map((k) => k.kind).join(', ')}`);
   const droppedKinds = KINDS.flatMap((k) => ('dropped' in k.fate ? [k.fate.dropped] : []));
   expect(count).toMatchObject({ sent: TURNS.length, stored: TURNS.length - PER_KIND * droppedKinds.length, unexplained: 0, duplicates: 0 });
-  expect(count.dropped).toEqual({ upstream_status: PER_KIND });
+  expect(count.dropped).toEqual({ upstream_no_response: PER_KIND });
   expect(count.ledger).toEqual({ rows: count.stored, distinctRequestIds: count.stored, distinctRequestBodies: count.stored });
 }, 120_000);

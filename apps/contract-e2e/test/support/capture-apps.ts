@@ -1,3 +1,4 @@
+import { PROVIDER_SPECS } from '@tapes/capture';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,9 +52,7 @@ export async function proxyProcess(options: { label?: string; upstream: string; 
     cwd: dataDir,
     env: {
       TAPES_PROXY_LISTEN: `127.0.0.1:${port}`,
-      TAPES_UPSTREAM_ANTHROPIC: options.upstream,
-      TAPES_UPSTREAM_OPENAI: options.upstream,
-      TAPES_UPSTREAM_OLLAMA: options.upstream,
+      ...Object.fromEntries(PROVIDER_SPECS.map((s) => [s.upstreamEnv, options.upstream])),
       TAPES_DATA_DIR: dataDir,
       DATABASE_URL: options.databaseUrl,
       TAPES_SHUTDOWN_GRACE: '2s',

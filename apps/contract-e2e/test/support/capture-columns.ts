@@ -4,10 +4,9 @@ import { disposeWorkdirs, ingestProcess, proxyProcess, sidecarProcess } from './
 import type { AppProcess } from './app-process';
 import { EnvoyClient } from './envoy-client';
 import { envoySequence, pieces } from './envoy-messages';
-import { send } from './http-client';
-import { MockUpstream, writeInPieces } from './mock-upstream';
 import { eventually } from './poll';
 import { SiteDatabase, type DatabaseKind } from './site-database';
+import { MockUpstream, send, writeInPieces } from '@tapes/testing';
 
 /** One row of the capture matrix: a fixture turn as a provider sent it, plain or gzip-encoded. */
 export interface MatrixRow {

@@ -1,9 +1,7 @@
-import { ANTHROPIC_FIXTURES, readFixture } from '@tapes/testing';
+import { ANTHROPIC_FIXTURES, readFixture, send, type UpstreamHandler, writeInPieces } from '@tapes/testing';
 import type { AppProcess } from './app-process';
 import type { EnvoyClient } from './envoy-client';
 import { envoySequence, pieces } from './envoy-messages';
-import { send } from './http-client';
-import { writeInPieces, type UpstreamHandler } from './mock-upstream';
 
 /**
  * The turns of the fault suite: a streamed Anthropic turn (SSE) whose prompt carries the turn's

@@ -21,7 +21,7 @@ export function offlineTurn(fixture: TurnFixture, plainResponse: Buffer, agentNa
   const reducer = selectReducer(reducers, { path: fixture.path });
   if (!reducer) throw new Error(`no reducer serves ${fixture.path}`);
   const response = reduceBody(reducer, plainResponse, { contentType: fixture.contentType || undefined });
-  const derived = deriveTurn({ reducer, request: { document: fixture.request }, response, agentName });
+  const derived = deriveTurn({ reducer, request: { document: fixture.request }, response, agentName, path: fixture.path });
   return { outcome: derived.outcome, nodes: derived.nodes, diagnostics: derived.diagnostics.map((d) => d.code).sort() };
 }
 

@@ -4,12 +4,11 @@ import type { AppProcess } from './app-process';
 import { disposeWorkdirs, ingestProcess, proxyProcess, sidecarProcess, type SidecarProcess } from './capture-apps';
 import { EnvoyClient } from './envoy-client';
 import { envoySequence, pieces } from './envoy-messages';
-import { send } from './http-client';
-import { MockUpstream } from './mock-upstream';
 import { eventually } from './poll';
 import { metricByLabel, metricValue } from './prometheus';
 import { SiteDatabase } from './site-database';
 import { StorageLink } from './storage-link';
+import { MockUpstream, send } from '@tapes/testing';
 
 /** What a site did with one case's input, in the table's own terms. */
 export interface Observed {
@@ -36,8 +35,8 @@ async function proxyCounters(app: AppProcess): Promise<Counters> {
   const text = await app.metrics();
   return {
     dropped: metricByLabel(text, 'tapes_proxy_turns_dropped_total', 'reason'),
-    stored: metricValue(text, 'tapes_proxy_turns_stored_total'),
-    spooled: metricValue(text, 'tapes_proxy_turns_spooled_total'),
+    stored: metricValue(text, 'tapes_proxy_turns_delivered_total'),
+    spooled: metricValue(text, 'tapes_proxy_turns_backlogged_total'),
   };
 }
 
@@ -46,7 +45,7 @@ async function sidecarCounters(app: AppProcess): Promise<Counters> {
   return {
     dropped: metricByLabel(text, 'tapes_extproc_turns_dropped_total', 'reason'),
     stored: metricValue(text, 'tapes_extproc_turns_delivered_total'),
-    spooled: metricValue(text, 'tapes_extproc_turns_spooled_total'),
+    spooled: metricValue(text, 'tapes_extproc_turns_backlogged_total'),
   };
 }
 

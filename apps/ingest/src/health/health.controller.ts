@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { TurnStore } from '@tapes/storage';
-import { TURN_STORE } from '../storage/storage.module';
+import { TURN_STORE } from '@tapes/nest-kit';
 import { Public } from '../auth/bearer-auth.guard';
 
 /** Liveness, readiness (database ping) and tapes' `/ping`. */

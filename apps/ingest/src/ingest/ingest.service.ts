@@ -20,10 +20,9 @@ import {
 } from '@tapes/capture';
 import type { ChatRequest, ChatResponse } from '@tapes/llm';
 import { canonicalJson } from '@tapes/merkle';
-import { REDUCERS, TAPES_CONFIG, TapesError, turnLogLine } from '@tapes/nest-kit';
 import { InvalidTurnError, StorageUnavailableError, type StoreResult, type TurnStore } from '@tapes/storage';
 import type { IngestConfig } from '../config/ingest-config';
-import { TURN_STORE } from '../storage/storage.module';
+import { REDUCERS, TAPES_CONFIG, TapesError, TURN_STORE, turnLogLine } from '@tapes/nest-kit';
 import { IngestMetrics, type WriteStatus } from './ingest.metrics';
 
 /** Deeper JSON than this is refused up front (hashing and storage walk it). */

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { isNodeHash } from '@tapes/merkle';
 import { TapesError } from '@tapes/nest-kit';
 import { InvalidCursorError, StorageUnavailableError, type TurnStore } from '@tapes/storage';
-import { TURN_STORE } from '../storage/storage.module';
+import { TURN_STORE } from '@tapes/nest-kit';
 
 export interface PageQuery {
   agent?: string | undefined;

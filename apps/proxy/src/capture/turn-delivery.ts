@@ -98,6 +98,11 @@ export class TurnDelivery {
   }
 
   /** True while storage failed the last attempts. */
+  /** Every accepted turn delivered or dropped, or waiting for the target to come back. */
+  get settled(): boolean {
+    return this.kit.settled;
+  }
+
   get storageDown(): boolean {
     return this.kit.targetDown;
   }

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { ByteBudget } from '@tapes/delivery';
+import { TURN_STORE } from '@tapes/nest-kit';
 import type { TurnStore } from '@tapes/storage';
 import { TurnDelivery } from '../capture/turn-delivery';
-import { TURN_STORE } from '../storage/storage.tokens';
 
 /** Whether turns are kept, as the health routes report it. */
 @Injectable()

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TapesError } from '@tapes/nest-kit';
+import { TapesError, TURN_STORE } from '@tapes/nest-kit';
 import { InvalidCursorError, StorageUnavailableError, type AncestryResult, type Page, type StoredNode, type TurnStore } from '@tapes/storage';
-import { TURN_STORE } from '../storage/storage.tokens';
 import { turnView, type TurnView } from './captured-view';
 
 /** Reads what the proxy captured, for the `/_tapes/v1/*` routes; storage errors become API errors. */

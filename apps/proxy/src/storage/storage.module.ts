@@ -1,21 +1,10 @@
-import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { TAPES_CONFIG } from '@tapes/nest-kit';
-import type { TurnStore } from '@tapes/storage';
+import { Logger } from '@nestjs/common';
+import { StorageModule, TAPES_CONFIG } from '@tapes/nest-kit';
+import type { ReducerSource } from '../capture/reducer-source';
 import type { ProxyConfig } from '../config/proxy-config';
 import type { StoreLog } from './open-turn-store';
-import { REDUCER_SOURCE, TURN_STORE } from './storage.tokens';
-import type { ReducerSource } from '../capture/reducer-source';
+import { REDUCER_SOURCE } from './storage.tokens';
 import { WorkerTurnStore } from './worker-turn-store';
-
-@Injectable()
-class StoreCloser implements OnApplicationShutdown {
-  constructor(@Inject(TURN_STORE) private readonly store: TurnStore) {}
-
-  /** Runs after the shutdown coordinator has stopped delivery (what is left waits in the journal). */
-  async onApplicationShutdown(): Promise<void> {
-    await this.store.close();
-  }
-}
 
 function storeLog(): StoreLog {
   const logger = new Logger('Storage');
@@ -28,22 +17,13 @@ function storeLog(): StoreLog {
 }
 
 /**
- * The turn store named by the configuration, opened (and migrated) at start-up in the storage
- * worker thread, and closed last at shutdown.
+ * The proxy's store: opened (and migrated) at start-up in the storage worker thread, provided as
+ * the shared TURN_STORE (read routes, health) and as WorkerTurnStore (delivery records turns
+ * through it), closed last at shutdown.
  */
-@Global()
-@Module({
-  providers: [
-    {
-      provide: WorkerTurnStore,
-      useFactory: (config: ProxyConfig, source: ReducerSource) =>
-        WorkerTurnStore.start({ url: config.databaseUrl, dataDir: config.dataDir, reducers: source, project: config.project, maxDecodedBytes: config.limits.maxCaptureBodyBytes }, storeLog()),
-      inject: [TAPES_CONFIG, REDUCER_SOURCE],
-    },
-    // The read routes and health need only the TurnStore interface.
-    { provide: TURN_STORE, useExisting: WorkerTurnStore },
-    StoreCloser,
-  ],
-  exports: [TURN_STORE, WorkerTurnStore],
-})
-export class StorageModule {}
+export const ProxyStorageModule = StorageModule.register({
+  provide: WorkerTurnStore,
+  useFactory: (config: ProxyConfig, source: ReducerSource) =>
+    WorkerTurnStore.start({ url: config.databaseUrl, dataDir: config.dataDir, reducers: source, project: config.project, maxDecodedBytes: config.limits.maxCaptureBodyBytes }, storeLog()),
+  inject: [TAPES_CONFIG, REDUCER_SOURCE],
+});

@@ -182,7 +182,9 @@ export class DeliveryKit<T> {
     this.running = false;
     this.stopping.abort();
     clearTimeout(this.reopenTimer);
-    await Promise.race([Promise.allSettled([...this.inFlightDone]), abortableSleep(Math.max(0, deadline - Date.now()))]);
+    const graceOver = new AbortController();
+    await Promise.race([Promise.allSettled([...this.inFlightDone]), abortableSleep(Math.max(0, deadline - Date.now()), graceOver.signal)]);
+    graceOver.abort(); // no timer left behind to hold the process open
     for (const w of this.waiting.splice(0)) {
       this.release(w.heldBytes);
       w.heldBytes = 0;

@@ -108,6 +108,27 @@ export class Journal {
   }
 
   /**
+   * What a journal directory holds, read without changing anything (for tools and tests; the
+   * directory must not be open in a running process for the answer to be current).
+   */
+  static async inspect(dir: string): Promise<{ depth: number; bytes: number }> {
+    let sequences: number[];
+    try {
+      sequences = await listSegments(dir);
+    } catch {
+      return { depth: 0, bytes: 0 };
+    }
+    const items = new Map<number, number>();
+    for (const sequence of sequences) {
+      for (const record of (await scanSegment(segmentPath(dir, sequence))).records) {
+        if (record.kind === 'ack') items.delete(record.id);
+        else items.set(record.id, record.bytes);
+      }
+    }
+    return { depth: items.size, bytes: [...items.values()].reduce((a, b) => a + b, 0) };
+  }
+
+  /**
    * Appends an item. Resolves once the kernel has it (safe against the process dying); rejects
    * with {@link JournalFullError} when `maxBytes` would be exceeded, or with the I/O error.
    */

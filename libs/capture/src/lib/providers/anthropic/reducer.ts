@@ -1,4 +1,5 @@
 import type { ChatRequest } from '@tapes/llm';
+import type { RequestContext } from '../../reducer';
 import type { Diagnostics } from '../../diagnostics';
 import { FramedReducer } from '../../framing/framed-reducer';
 import type { TurnAssembler } from '../../framing/turn-assembler';
@@ -21,7 +22,7 @@ export class AnthropicMessagesReducer extends FramedReducer {
     return new AnthropicTurnAssembler(diagnostics);
   }
 
-  parseRequest(document: unknown): ChatRequest {
+  parseRequest(document: unknown, _context?: RequestContext): ChatRequest {
     return parseAnthropicRequest(document);
   }
 }

@@ -1,4 +1,5 @@
 import type { ChatRequest } from '@tapes/llm';
+import type { RequestContext } from '../../reducer';
 import type { Diagnostics } from '../../diagnostics';
 import { FramedReducer } from '../../framing/framed-reducer';
 import type { BodyFormat } from '../../framing/body-format';
@@ -23,7 +24,7 @@ export class OllamaChatReducer extends FramedReducer {
     return new OllamaTurnAssembler(diagnostics);
   }
 
-  parseRequest(document: unknown): ChatRequest {
+  parseRequest(document: unknown, _context?: RequestContext): ChatRequest {
     return parseOllamaRequest(document);
   }
 }

@@ -5,9 +5,9 @@ import {
   migrateDeployWithEngine,
   migrateDiff,
   migrateStatus,
-} from '../../libs/storage/src/lib/migrations/migrate';
-import { StorageError } from '../../libs/storage/src/lib/errors';
-import { redactUrl, resolveStorageTarget, type Backend } from '../../libs/storage/src/lib/storage-target';
+} from './migrate';
+import { StorageError } from '../errors';
+import { redactUrl, resolveStorageTarget, type Backend } from '../storage-target';
 
 const HELP = `Usage: node tools/prisma/migrate.mjs <command> [options]
 

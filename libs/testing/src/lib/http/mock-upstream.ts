@@ -6,15 +6,16 @@ export interface UpstreamRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  rawHeaders: string[];
   body: Buffer;
 }
 
-export type UpstreamHandler = (request: UpstreamRequest, res: ServerResponse) => unknown;
+export type UpstreamHandler = (request: UpstreamRequest, res: ServerResponse, raw: IncomingMessage) => unknown;
 
 /**
- * A real HTTP server on an ephemeral port playing a provider for the proxy (adapted from
- * apps/proxy/test/support/mock-upstream.ts): the installed handler answers (a fixture replayed in
- * pieces, an error status, silence, a cut). Requests are recorded with their bodies.
+ * A real HTTP server on an ephemeral port that plays a provider: each test installs the handler
+ * that answers (a fixture replayed whole or frame by frame, an error, silence). Requests are
+ * recorded with their full body, so tests can check what the proxy forwarded.
  */
 export class MockUpstream {
   readonly requests: UpstreamRequest[] = [];
@@ -37,9 +38,11 @@ export class MockUpstream {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        const request: UpstreamRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
+        const request: UpstreamRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks) };
         upstream.requests.push(request);
-        Promise.resolve(upstream.handler(request, res)).catch((err: unknown) => res.destroy(err instanceof Error ? err : new Error(String(err))));
+        Promise.resolve(upstream.handler(request, res, req)).catch((err: unknown) => {
+          res.destroy(err instanceof Error ? err : new Error(String(err)));
+        });
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -58,6 +61,17 @@ export class MockUpstream {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** Writes `frames` one by one, `gapMs` apart, recording when each left; then ends the response. */
+export async function writeFrames(res: ServerResponse, frames: readonly Buffer[], gapMs: number, sentAt?: number[]): Promise<void> {
+  for (let i = 0; i < frames.length; i++) {
+    if (i > 0 && gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+    if (res.destroyed) return;
+    sentAt?.push(performance.now());
+    res.write(frames[i]);
+  }
+  res.end();
 }
 
 /** Writes `chunks` one per event-loop turn (so they leave as separate writes), then ends. */
