@@ -67,3 +67,7 @@ export type { ContentCoding, DecodePlan } from './lib/encoding/content-codings';
 export { DEFAULT_MAX_DECODED_BYTES } from './lib/encoding/decode-result';
 export type { DecodeResult, DecodeOutcome, DecodeErrorClass } from './lib/encoding/decode-result';
 export { ZSTD_MAX_WINDOW_BYTES } from './lib/encoding/zstd-frame-guard';
+
+// Redaction (#13): one policy for names and value shapes; `redactUrl` for every path or URL an app logs.
+export { redactUrl, redactedMarker, isRedacted } from './lib/policy/redaction';
+export { scrubSecrets, scrubSecretBytes } from './lib/policy/body-scrubber';
