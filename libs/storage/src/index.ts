@@ -4,6 +4,14 @@ export type { StorageLogger } from './lib/prisma-turn-store';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './lib/turn-store';
 export type {
   TurnStore,
+  TokenCounts,
+  SessionRow,
+  SessionSort,
+  SessionQuery,
+  TurnSummary,
+  SearchHit,
+  Stats,
+  StatsRow,
   StoreResult,
   StoredNode,
   StoredTurn,

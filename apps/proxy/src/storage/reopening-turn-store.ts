@@ -11,6 +11,11 @@ import {
   type StoredTurn,
   type StoreResult,
   type TurnStore,
+  type SessionQuery,
+  type SessionRow,
+  type TurnSummary,
+  type SearchHit,
+  type Stats,
 } from '@tapes/storage';
 import type { TurnRecord } from '@tapes/capture';
 
@@ -78,6 +83,30 @@ export class ReopeningTurnStore implements TurnStore {
 
   hasTurn(requestId: string): Promise<boolean> {
     return this.current().hasTurn(requestId);
+  }
+
+  listSessions(query?: SessionQuery): Promise<Page<SessionRow>> {
+    return this.current().listSessions(query);
+  }
+
+  getSession(id: string): Promise<SessionRow | null> {
+    return this.current().getSession(id);
+  }
+
+  sessionTurns(id: string): Promise<TurnSummary[]> {
+    return this.current().sessionTurns(id);
+  }
+
+  search(text: string, options?: { limit?: number; cursor?: string; session?: string }): Promise<Page<SearchHit>> {
+    return this.current().search(text, options);
+  }
+
+  deleteSession(id: string): Promise<{ turns: number; nodes: number } | null> {
+    return this.current().deleteSession(id);
+  }
+
+  stats(options?: { since?: Date; until?: Date }): Promise<Stats> {
+    return this.current().stats(options);
   }
 
   counts(): Promise<{ nodes: number; turns: number }> {

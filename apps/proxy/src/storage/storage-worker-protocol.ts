@@ -17,11 +17,29 @@ import type { ReducerSource } from '../capture/reducer-source';
  * What the worker answers: the TurnStore methods (all but `backend`, which `ready` carries), and
  * `recordTurn`, which turns a captured turn into its record (the shared pipeline) and stores it.
  */
-export const WORKER_METHODS = ['recordTurn', 'storeTurn', 'getNode', 'ancestry', 'listNodes', 'leaves', 'getTurn', 'hasTurn', 'counts', 'ping', 'close'] as const;
+export const WORKER_METHODS = [
+  'recordTurn',
+  'storeTurn',
+  'getNode',
+  'ancestry',
+  'listNodes',
+  'leaves',
+  'getTurn',
+  'hasTurn',
+  'listSessions',
+  'getSession',
+  'sessionTurns',
+  'search',
+  'deleteSession',
+  'stats',
+  'counts',
+  'ping',
+  'close',
+] as const;
 export type WorkerMethod = (typeof WORKER_METHODS)[number];
 
 /** What the derivation found, for the per-turn log line and the metrics. */
-export interface TurnSummary {
+export interface RecordSummary {
   outcome: TurnOutcome;
   model?: string | undefined;
   usage?: Usage | undefined;
@@ -31,7 +49,7 @@ export interface TurnSummary {
  * `recordTurn`'s answer. Storage errors come back as data, not a rejection, because the outcome
  * of the derivation (complete / partial / unreduced) is known either way.
  */
-export type RecordReply = { summary: TurnSummary; stored: StoreResult } | { summary: TurnSummary; error: WireError };
+export type RecordReply = { summary: RecordSummary; stored: StoreResult } | { summary: RecordSummary; error: WireError };
 
 /** What the main thread hands the worker at start. */
 export interface StorageWorkerData {

@@ -14,14 +14,19 @@ import {
   type StoredTurn,
   type StoreResult,
   type TurnStore,
+  type SessionQuery,
+  type SessionRow,
+  type TurnSummary,
+  type SearchHit,
+  type Stats,
 } from '@tapes/storage';
 import type { CapturedTurn, TurnRecord } from '@tapes/capture';
 import type { StoreLog } from './open-turn-store';
 import { STORAGE_WORKER_ROLE } from './worker-role';
-import { fromWire, type FromWorker, type RecordReply, type StorageWorkerData, type ToWorker, type TurnSummary, type WorkerMethod } from './storage-worker-protocol';
+import { fromWire, type FromWorker, type RecordReply, type StorageWorkerData, type ToWorker, type RecordSummary, type WorkerMethod } from './storage-worker-protocol';
 
 /** What recording a captured turn came to: stored, or refused with the store's error (same classes as in-thread). */
-export type RecordedTurn = { summary: TurnSummary; stored: StoreResult } | { summary: TurnSummary; error: Error };
+export type RecordedTurn = { summary: RecordSummary; stored: StoreResult } | { summary: RecordSummary; error: Error };
 
 interface PendingCall {
   resolve: (value: unknown) => void;
@@ -114,6 +119,30 @@ export class WorkerTurnStore implements TurnStore {
 
   hasTurn(requestId: string): Promise<boolean> {
     return this.call('hasTurn', [requestId]);
+  }
+
+  listSessions(query?: SessionQuery): Promise<Page<SessionRow>> {
+    return this.call('listSessions', [query]);
+  }
+
+  getSession(id: string): Promise<SessionRow | null> {
+    return this.call('getSession', [id]);
+  }
+
+  sessionTurns(id: string): Promise<TurnSummary[]> {
+    return this.call('sessionTurns', [id]);
+  }
+
+  search(text: string, options?: { limit?: number; cursor?: string; session?: string }): Promise<Page<SearchHit>> {
+    return this.call('search', [text, options]);
+  }
+
+  deleteSession(id: string): Promise<{ turns: number; nodes: number } | null> {
+    return this.call('deleteSession', [id]);
+  }
+
+  stats(options?: { since?: Date; until?: Date }): Promise<Stats> {
+    return this.call('stats', [options]);
   }
 
   counts(): Promise<{ nodes: number; turns: number }> {

@@ -82,6 +82,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Tur
   const store = target.backend === 'postgresql' ? await openPostgres(target.url, options) : await openSqlite(target.file, options);
   try {
     await store.ping();
+    await store.prepareSearchIndex();
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;

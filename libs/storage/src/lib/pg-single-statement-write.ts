@@ -1,6 +1,8 @@
 import { formatMicros, uuidv7, type Micros } from './micro-clock';
 import type { StoreResult } from './turn-store';
 import type { ValidatedTurn } from './validate-turn';
+import { POSTGRES_DIALECT } from './sql-dialect';
+import { sessionUpsert } from './session-write';
 
 interface Queryable {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
@@ -20,8 +22,8 @@ interface OutcomeRow {
   dup_new_nodes: number | bigint | null;
 }
 
-const NODE_COLUMNS = ['hash', 'parent_hash', 'type', 'role', 'content', 'model', 'provider', 'agent_name', 'stop_reason', 'usage', 'project', 'created_at'];
-const NODE_TYPES = ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'timestamptz'];
+const NODE_COLUMNS = ['hash', 'parent_hash', 'type', 'role', 'content', 'model', 'provider', 'agent_name', 'stop_reason', 'usage', 'project', 'turn_id', 'created_at'];
+const NODE_TYPES = ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'timestamptz'];
 
 /**
  * Stores a turn on PostgreSQL in ONE statement (one round trip, atomic by itself): the duplicate
@@ -34,16 +36,18 @@ const NODE_TYPES = ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'tex
  * writer committed after this statement's snapshot), ON CONFLICT locks and reads the latest
  * committed version, so turn N's usage is never lost when turn N+1 replayed its response first
  * (ref §9.3). Untouched replayed nodes are only locked, not rewritten. `xmax = 0` tells a freshly
- * inserted row from an updated one.
+ * inserted row from an updated one. The turn's search text (the text of the nodes it was first to
+ * store) and its session row are written by two more CTEs, only when the turn row was (#14).
  */
 export async function writeTurnInOneStatement(db: Queryable, valid: ValidatedTurn, clock: () => Micros): Promise<SingleStatementOutcome> {
-  const { turn } = valid;
+  const { turn, facts } = valid;
   const params: unknown[] = [turn.requestId, turn.nodes[0]?.parent_hash ?? null];
   const p = (value: unknown, type: string) => {
     params.push(value);
     return `$${params.length}::${type}`;
   };
 
+  const id = uuidv7();
   const rows = turn.nodes.map((node, i) => {
     const b = node.bucket;
     const values = [
@@ -58,13 +62,13 @@ export async function writeTurnInOneStatement(db: Queryable, valid: ValidatedTur
       node.stop_reason || null,
       node.usage ? JSON.stringify(node.usage) : null,
       node.project || null,
+      id,
       // Increasing per node: a turn's nodes sort root first even within one statement.
       formatMicros(clock()),
     ];
     return `(${values.map((v, k) => p(v, NODE_TYPES[k] as string)).join(', ')})`;
   });
 
-  const id = uuidv7();
   const headHash = turn.nodes.at(-1)?.hash ?? null;
   const turnValues = [
     p(id, 'text'),
@@ -91,7 +95,38 @@ export async function writeTurnInOneStatement(db: Queryable, valid: ValidatedTur
     p(turn.firstByteAt ?? null, 'timestamptz'),
     p(turn.endedAt ?? null, 'timestamptz'),
     p(formatMicros(clock()), 'timestamptz'),
+    p(facts.sessionId, 'text'),
+    p(facts.threadId, 'text'),
+    p(facts.harnessId, 'text'),
+    p(facts.harnessVersion, 'text'),
+    p(facts.sessionEnvelopeJson, 'text'),
+    p(facts.model, 'text'),
+    p(facts.tokens.input, 'int4'),
+    p(facts.tokens.output, 'int4'),
+    p(facts.tokens.cacheWrite, 'int4'),
+    p(facts.tokens.cacheRead, 'int4'),
+    p(facts.tokens.reasoning, 'int4'),
+    p(facts.costUsd, 'float8'),
+    p(facts.priceVersion, 'text'),
   ];
+  // The search text: each node's, joined for those this statement inserted (in chain order).
+  const texts = facts.nodeText.map((text, i) => (text ? `(${p(turn.nodes[i]?.hash, 'text')}, ${i}, ${p(text, 'text')})` : '')).filter(Boolean);
+  const sessionId = facts.sessionId;
+  const sessionCte =
+    sessionId === null ? '' : `,
+  s AS (${sessionUpsert(POSTGRES_DIALECT, { ...facts, sessionId }, turn, p, 'EXISTS (SELECT 1 FROM t)')} RETURNING id)`;
+  const textCte =
+    texts.length === 0 || rows.length === 0
+      ? ''
+      : `,
+  vt (hash, ord, text) AS (VALUES ${texts.join(', ')}),
+  tt AS (
+    INSERT INTO turn_text (turn_id, session_id, text)
+    SELECT (SELECT id FROM t), ${p(sessionId, 'text')}, string_agg(vt.text, E'\n' ORDER BY vt.ord)
+      FROM vt JOIN ins ON ins.hash = vt.hash AND ins.inserted
+     WHERE EXISTS (SELECT 1 FROM t)
+    HAVING count(*) > 0
+    RETURNING turn_id)`;
 
   const nodesCte =
     rows.length === 0
@@ -113,10 +148,12 @@ WITH dup AS (SELECT id, head_hash, node_count, new_node_count FROM turns WHERE r
   t AS (
     INSERT INTO turns (id, request_id, provider, api, agent_name, capture_site, method, path, status, request_headers, request_body,
                        response_headers, response_body, response_content_type, response_content_encoding, head_hash, node_count,
-                       new_node_count, outcome, diagnostics, started_at, first_byte_at, ended_at, created_at)
+                       new_node_count, outcome, diagnostics, started_at, first_byte_at, ended_at, created_at,
+                       session_id, thread_id, harness_id, harness_version, session_envelope, model, input_tokens, output_tokens,
+                       cache_write_tokens, cache_read_tokens, reasoning_tokens, cost_usd, price_version)
     SELECT ${turnValues.join(', ')} WHERE (SELECT ok FROM go)
     ON CONFLICT (request_id) DO NOTHING
-    RETURNING id)
+    RETURNING id)${sessionCte}${textCte}
 SELECT (SELECT ok FROM go) AS ok, (SELECT parent_ok FROM chk) AS parent_ok, (SELECT id FROM t) AS turn_id,
        (SELECT count(*) FROM ins WHERE inserted) AS new_nodes,
        d.id AS dup_id, d.head_hash AS dup_head, d.node_count AS dup_nodes, d.new_node_count AS dup_new_nodes

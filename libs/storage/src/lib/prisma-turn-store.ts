@@ -6,10 +6,33 @@ import { type Micros, formatMicros, uuidv7 } from './micro-clock';
 import { decodeCursor, encodeCursor } from './page-cursor';
 import type { SqlDialect } from './sql-dialect';
 import type { Backend } from './storage-target';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type AncestryOptions, type AncestryResult, type GetTurnOptions, type ListOptions, type Page, type StoreResult, type StoredNode, type StoredTurn, type TurnStore } from './turn-store';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  type AncestryOptions,
+  type AncestryResult,
+  type GetTurnOptions,
+  type ListOptions,
+  type Page,
+  type SearchHit,
+  type SessionQuery,
+  type SessionRow,
+  type Stats,
+  type StoreResult,
+  type StoredNode,
+  type StoredTurn,
+  type TurnStore,
+  type TurnSummary,
+} from './turn-store';
+import { SessionQueries } from './session-queries';
+import { ensureSearchIndex, searchTurns } from './search-index';
+import { deleteSessionIn } from './session-delete';
+import { statsOf } from './stats-queries';
 import type { CaptureSite, HeaderRecord, TurnOutcome, TurnRecord } from '@tapes/capture';
 import { type TurnLimits, type ValidatedTurn, validateTurn } from './validate-turn';
 import { writeTurnInOneStatement } from './pg-single-statement-write';
+import { sessionUpsert } from './session-write';
+import { newNodesText } from './turn-facts';
 
 /**
  * Both generated clients have the same models; the repository is written against the SQLite one's
@@ -54,15 +77,16 @@ interface NodeRow {
   stop_reason: string | null;
   usage: string | null;
   project: string | null;
+  turn_id: string | null;
   created_at: string;
   depth?: number | bigint;
 }
 
-const NODE_COLUMNS = ['hash', 'parent_hash', 'type', 'role', 'content', 'model', 'provider', 'agent_name', 'stop_reason', 'usage', 'project'];
+const NODE_COLUMNS = ['hash', 'parent_hash', 'type', 'role', 'content', 'model', 'provider', 'agent_name', 'stop_reason', 'usage', 'project', 'turn_id'];
 
-/** Nodes per multi-row INSERT: 12 parameters each, far below either database's parameter cap. */
+/** Nodes per multi-row INSERT: 13 parameters each, far below either database's parameter cap. */
 const INSERT_CHUNK = 500;
-/** Longest turn stored in one PostgreSQL statement (12 parameters per node, of 65,535). */
+/** Longest turn stored in one PostgreSQL statement (13 parameters per node, plus 2 of search text, of 65,535). */
 const SINGLE_STATEMENT_MAX_NODES = 4_000;
 /** Ancestors fetched per recursive query; the walk continues from the last one (no total cap). */
 const ANCESTRY_BATCH = 2_000;
@@ -85,7 +109,7 @@ export class PrismaTurnStore implements TurnStore {
 
   async storeTurn(turn: TurnRecord): Promise<StoreResult> {
     const valid = validateTurn(turn, this.options.limits);
-    // One statement carries 12 bind parameters per node; very long turns take the chunked path.
+    // One statement carries up to 15 bind parameters per node; very long turns take the chunked path.
     if (this.backend === 'postgresql' && turn.nodes.length <= SINGLE_STATEMENT_MAX_NODES) return this.storeTurnInOneStatement(valid);
     return this.run(async () => {
       const first = turn.nodes[0];
@@ -128,10 +152,11 @@ export class PrismaTurnStore implements TurnStore {
 
   /** The transaction body: nodes (insert-or-ignore, then usage fill), then the turn row. */
   private async write(tx: TxClient, valid: ValidatedTurn): Promise<StoreResult> {
-    const { turn } = valid;
+    const { turn, facts } = valid;
     const nodes = turn.nodes;
     const created = new Set<string>();
     let newNodeCount = 0;
+    const id = uuidv7();
     for (let start = 0; start < nodes.length; start += INSERT_CHUNK) {
       const chunk = nodes.slice(start, start + INSERT_CHUNK);
       const params: unknown[] = [];
@@ -149,12 +174,13 @@ export class PrismaTurnStore implements TurnStore {
           node.stop_reason || null,
           node.usage ? JSON.stringify(node.usage) : null,
           node.project || null,
+          id,
           // Increasing per node: a turn's nodes sort root first even within one transaction.
           formatMicros(this.options.clock()),
         );
-        const base = params.length - 12;
+        const base = params.length - 13;
         const values = NODE_COLUMNS.map((_, k) => this.d.param(base + k + 1));
-        values.push(this.d.timestamp(base + 12));
+        values.push(this.d.timestamp(base + 13));
         return `(${values.join(', ')})`;
       });
       // RETURNING lists only the rows actually inserted (ON CONFLICT DO NOTHING skips the others).
@@ -178,7 +204,6 @@ export class PrismaTurnStore implements TurnStore {
         node.hash,
       );
     }
-    const id = uuidv7();
     const headHash = nodes.at(-1)?.hash ?? null;
     try {
       await tx.turn.create({
@@ -206,12 +231,36 @@ export class PrismaTurnStore implements TurnStore {
           startedAt: turn.startedAt ?? null,
           firstByteAt: turn.firstByteAt ?? null,
           endedAt: turn.endedAt ?? null,
+          sessionId: facts.sessionId,
+          threadId: facts.threadId,
+          harnessId: facts.harnessId,
+          harnessVersion: facts.harnessVersion,
+          sessionEnvelope: facts.sessionEnvelopeJson,
+          model: facts.model,
+          inputTokens: facts.tokens.input,
+          outputTokens: facts.tokens.output,
+          cacheWriteTokens: facts.tokens.cacheWrite,
+          cacheReadTokens: facts.tokens.cacheRead,
+          reasoningTokens: facts.tokens.reasoning,
+          costUsd: facts.costUsd,
+          priceVersion: facts.priceVersion,
         },
         select: { id: true },
       });
     } catch (error) {
       if (isUniqueViolation(error, 'request_id')) throw new DuplicateTurn();
       throw error;
+    }
+    // Search text and the session row, in the same transaction as the turn (#14).
+    const text = newNodesText(facts, (i) => created.has(nodes[i]?.hash ?? ''));
+    if (text) await tx.$executeRawUnsafe(`INSERT INTO turn_text (turn_id, session_id, text) VALUES (${this.d.param(1)}, ${this.d.param(2)}, ${this.d.param(3)})`, id, facts.sessionId, text);
+    if (facts.sessionId !== null) {
+      const params: unknown[] = [];
+      const sql = sessionUpsert(this.d, { ...facts, sessionId: facts.sessionId }, turn, (value, type) => {
+        params.push(value);
+        return type === 'timestamptz' ? this.d.timestamp(params.length) : this.d.param(params.length);
+      });
+      await tx.$executeRawUnsafe(sql, ...params);
     }
     return { status: 'stored', turnId: id, headHash, nodeCount: nodes.length, newNodeCount };
   }
@@ -367,6 +416,36 @@ export class PrismaTurnStore implements TurnStore {
     });
   }
 
+  /** Creates the full-text index over turn_text if it is missing (it lives outside the migrations). */
+  async prepareSearchIndex(): Promise<void> {
+    await this.run(() => ensureSearchIndex(this.db, this.d));
+  }
+
+  async listSessions(query: SessionQuery = {}): Promise<Page<SessionRow>> {
+    return this.run(() => new SessionQueries(this.db, this.d).list(query));
+  }
+
+  async getSession(id: string): Promise<SessionRow | null> {
+    if (typeof id !== 'string' || id === '') return null;
+    return this.run(() => new SessionQueries(this.db, this.d).get(id));
+  }
+
+  async sessionTurns(id: string): Promise<TurnSummary[]> {
+    return this.run(() => new SessionQueries(this.db, this.d).turns(id));
+  }
+
+  async search(text: string, options: { limit?: number; cursor?: string; session?: string } = {}): Promise<Page<SearchHit>> {
+    return this.run(() => searchTurns(this.db, this.d, text, options));
+  }
+
+  async deleteSession(id: string): Promise<{ turns: number; nodes: number } | null> {
+    return this.run(() => this.db.$transaction((tx) => deleteSessionIn(tx, this.d, id), this.options.transaction));
+  }
+
+  async stats(options: { since?: Date; until?: Date } = {}): Promise<Stats> {
+    return this.run(() => statsOf(this.db, this.d, options));
+  }
+
   async hasTurn(requestId: string): Promise<boolean> {
     return this.run(async () => (await this.db.turn.count({ where: { requestId } })) > 0);
   }
@@ -443,6 +522,7 @@ function toStoredNode(row: NodeRow): StoredNode {
   if (row.stop_reason) node.stop_reason = row.stop_reason;
   if (row.usage) node.usage = JSON.parse(row.usage) as Usage;
   if (row.project) node.project = row.project;
+  if (row.turn_id) node.turn_id = row.turn_id;
   return node;
 }
 

@@ -19,6 +19,8 @@ export interface StoreResult {
 export interface StoredNode extends Node {
   /** When the node was first written: ISO 8601 UTC with microseconds, `2026-04-01T12:34:56.123456Z`. */
   created_at: string;
+  /** The turn that first stored it (absent for nodes stored before #14, or whose turn was deleted). */
+  turn_id?: string;
 }
 
 export interface StoredTurn {
@@ -90,6 +92,101 @@ export interface GetTurnOptions {
   bodies?: boolean;
 }
 
+/** Token totals as stored (each turn's response usage, summed for sessions). */
+export interface TokenCounts {
+  input: number;
+  output: number;
+  cacheWrite: number;
+  cacheRead: number;
+  reasoning: number;
+}
+
+/** One session as the list shows it (#14). */
+export interface SessionRow {
+  id: string;
+  name: string | null;
+  harnessId: string | null;
+  harnessVersion: string | null;
+  agentName: string | null;
+  cwd: string | null;
+  parentId: string | null;
+  metadata: Record<string, unknown> | null;
+  firstPrompt: string | null;
+  /** ISO 8601 UTC with microseconds. */
+  startedAt: string;
+  endedAt: string;
+  turnCount: number;
+  threadCount: number;
+  outcomes: { complete: number; partial: number; unreduced: number };
+  tokens: TokenCounts;
+  costUsd: number | null;
+  /** Distinct models that answered, most used first. */
+  models: string[];
+}
+
+export type SessionSort = 'start' | 'end' | 'cost' | 'tokens';
+
+export interface SessionQuery {
+  agent?: string;
+  harness?: string;
+  cwd?: string;
+  /** Sessions with at least one turn answered by this model. */
+  model?: string;
+  /** Sessions active in [since, until]: ended at or after `since`, started at or before `until`. */
+  since?: Date;
+  until?: Date;
+  /** Sessions with a turn whose text matches (the full-text search). */
+  text?: string;
+  /** Default `start` (newest first). */
+  sort?: SessionSort;
+  limit?: number;
+  cursor?: string;
+}
+
+/** One turn of a session, without its bodies (#14). */
+export interface TurnSummary {
+  id: string;
+  requestId: string;
+  sessionId: string | null;
+  threadId: string;
+  provider: string;
+  api?: string;
+  agentName?: string;
+  model: string | null;
+  outcome: TurnOutcome;
+  diagnostics: Diagnostic[];
+  headHash: string | null;
+  nodeCount: number;
+  newNodeCount: number;
+  tokens: TokenCounts;
+  costUsd: number | null;
+  startedAt: string | null;
+  firstByteAt: string | null;
+  endedAt: string | null;
+}
+
+export interface SearchHit {
+  turnId: string;
+  sessionId: string | null;
+  /** The matched text with its surroundings, matches wrapped in `[` `]`. */
+  snippet: string;
+  startedAt: string | null;
+}
+
+export interface StatsRow {
+  key: string;
+  turns: number;
+  tokens: TokenCounts;
+  costUsd: number | null;
+}
+
+export interface Stats {
+  byDay: StatsRow[];
+  byModel: StatsRow[];
+  byAgent: StatsRow[];
+  byHarness: StatsRow[];
+}
+
 /**
  * The storage of captured turns: the only way the apps touch the database (they never see Prisma).
  * Every method may throw {@link StorageUnavailableError} (retryable: answer 503 / spool and retry);
@@ -124,6 +221,27 @@ export interface TurnStore {
   getTurn(idOrRequestId: string, options?: GetTurnOptions): Promise<StoredTurn | null>;
 
   hasTurn(requestId: string): Promise<boolean>;
+
+  /** Sessions, filtered and sorted, keyset-paginated (#14). */
+  listSessions(query?: SessionQuery): Promise<Page<SessionRow>>;
+
+  getSession(id: string): Promise<SessionRow | null>;
+
+  /** Every turn of a session, oldest first (started_at, id), without bodies. */
+  sessionTurns(id: string): Promise<TurnSummary[]>;
+
+  /** Full-text search over what turns brought into the DAG: message text, tool input and output. */
+  search(text: string, options?: { limit?: number; cursor?: string; session?: string }): Promise<Page<SearchHit>>;
+
+  /**
+   * Deletes a session in one transaction: its turns, and every node no remaining turn's chain
+   * reaches (nodes are shared across sessions: another session's history survives). Null when
+   * there is no such session.
+   */
+  deleteSession(id: string): Promise<{ turns: number; nodes: number } | null>;
+
+  /** Turns, tokens and cost by day (UTC), model, agent and harness, over [since, until]. */
+  stats(options?: { since?: Date; until?: Date }): Promise<Stats>;
 
   /** Row counts, for tests and metrics. */
   counts(): Promise<{ nodes: number; turns: number }>;

@@ -1,6 +1,7 @@
 import { computeHash, isNodeHash, type Node } from '@tapes/merkle';
 import { InvalidTurnError } from './errors';
 import { CAPTURE_SITES, TURN_OUTCOMES, type HeaderRecord, type TurnRecord } from '@tapes/capture';
+import { turnFacts, type TurnFacts } from './turn-facts';
 
 /**
  * Caps on what one turn may hold. A turn over a cap is refused with `oversize_field` before anything
@@ -46,6 +47,8 @@ export interface ValidatedTurn {
   requestHeadersJson: string | null;
   responseHeadersJson: string | null;
   diagnosticsJson: string;
+  /** Its session columns and search text (#14). */
+  facts: TurnFacts;
 }
 
 /**
@@ -53,7 +56,7 @@ export interface ValidatedTurn {
  * node i-1) and every hash (recomputed with libs/merkle). Whether the first node's parent exists is
  * the store's check (it needs the database). Throws {@link InvalidTurnError}.
  */
-export function validateTurn(turn: TurnRecord, limits: TurnLimits = TURN_LIMITS): ValidatedTurn {
+export function validateTurn(turn: TurnRecord, limits: TurnLimits = TURN_LIMITS, now: () => Date = () => new Date()): ValidatedTurn {
   if (typeof turn !== 'object' || turn === null) invalid('turn', 'the turn must be an object');
   str(turn.requestId, 'requestId', limits.maxRequestIdLength, true);
   str(turn.provider, 'provider', limits.maxStringLength, true);
@@ -117,7 +120,7 @@ export function validateTurn(turn: TurnRecord, limits: TurnLimits = TURN_LIMITS)
     }
     previous = node;
   });
-  return { turn, contentJson, requestHeadersJson, responseHeadersJson, diagnosticsJson };
+  return { turn, contentJson, requestHeadersJson, responseHeadersJson, diagnosticsJson, facts: turnFacts(turn, limits, now) };
 }
 
 function validateNode(node: Node, i: number, limits: TurnLimits): string {

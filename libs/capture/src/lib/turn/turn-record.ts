@@ -1,4 +1,4 @@
-import type { Diagnostic } from '@tapes/llm';
+import type { Diagnostic, Usage } from '@tapes/llm';
 import type { Node } from '@tapes/merkle';
 import type { HeaderRecord } from '../policy/redaction';
 
@@ -16,6 +16,34 @@ export type CaptureSite = (typeof CAPTURE_SITES)[number];
  */
 export const TURN_OUTCOMES = ['complete', 'partial', 'unreduced'] as const;
 export type TurnOutcome = (typeof TURN_OUTCOMES)[number];
+
+/**
+ * Who a turn belongs to (#14), resolved by the capture pipeline from the `X-Tapes-*` envelope or
+ * what the harness sends on its own. Identifiers, never secrets: they are stored as they came.
+ */
+export interface TurnSession {
+  /**
+   * The session: the harness's session id, else `root:<first node hash>` (a harness that names no
+   * session — Gemini CLI — has its turns grouped by conversation root). Absent only for a turn with
+   * neither (an unreduced turn of such a harness).
+   */
+  id?: string | undefined;
+  /** The sub-thread (a subagent); "" for the main thread. */
+  threadId: string;
+  /** `claude`, `codex`, `gemini`, … or `unknown`. */
+  harnessId: string;
+  harnessVersion?: string | undefined;
+  parentSessionId?: string | undefined;
+  cwd?: string | undefined;
+  name?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+/** What the turn cost, estimated from the versioned price table. */
+export interface TurnCost {
+  usd: number;
+  priceVersion: string;
+}
 
 /**
  * One captured turn as it is stored: the raw exchange (credentials redacted) and what the shared
@@ -53,4 +81,14 @@ export interface TurnRecord {
   startedAt?: Date;
   firstByteAt?: Date;
   endedAt?: Date;
+  /** Its session and thread (#14). */
+  session?: TurnSession;
+  /** The model that answered (the response's, else the request's). */
+  model?: string;
+  /** The response's token usage (cache and reasoning tokens included). */
+  usage?: Usage;
+  /** Undefined for a model the price table does not know. */
+  cost?: TurnCost;
+  /** The searchable text of each node, same order as `nodes` (the store indexes those it was first to write). */
+  nodeText?: string[];
 }

@@ -1,0 +1,103 @@
+import { decodeQueryCursor, encodeQueryCursor } from './query-cursor';
+import type { SqlDialect } from './sql-dialect';
+import type { Queryable } from './session-queries';
+import { iso } from './session-queries';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type SearchHit } from './turn-store';
+
+/**
+ * The full-text index over `turn_text` (#14). It lives outside the Prisma models and migrations —
+ * neither an FTS5 virtual table nor an expression GIN index can be described there, and the
+ * migration drift check would then fail — and is created (idempotently) when a store opens:
+ *  - SQLite: an FTS5 table with `turn_text` as external content, kept in step by triggers;
+ *    rebuilt from `turn_text` when it is first created (rows written before it existed).
+ *  - PostgreSQL: a GIN index over `to_tsvector('simple', text)` (no stemming: code and names).
+ */
+export async function ensureSearchIndex(db: Queryable & { $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number> }, d: SqlDialect): Promise<void> {
+  if (d.backend === 'postgresql') {
+    try {
+      await db.$executeRawUnsafe(`CREATE INDEX IF NOT EXISTS turn_text_search_idx ON turn_text USING GIN (to_tsvector('simple', text))`);
+    } catch (error) {
+      // Replicas starting together race on the catalog; the index exists either way.
+      if (!/already exists|duplicate key/i.test(String((error as Error).message))) throw error;
+    }
+    return;
+  }
+  const existed = await db.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'turn_text_fts'`);
+  await db.$executeRawUnsafe(`CREATE VIRTUAL TABLE IF NOT EXISTS turn_text_fts USING fts5(text, content='turn_text', content_rowid='rowid', tokenize='unicode61')`);
+  await db.$executeRawUnsafe(`CREATE TRIGGER IF NOT EXISTS turn_text_fts_insert AFTER INSERT ON turn_text BEGIN
+      INSERT INTO turn_text_fts(rowid, text) VALUES (new.rowid, new.text); END`);
+  await db.$executeRawUnsafe(`CREATE TRIGGER IF NOT EXISTS turn_text_fts_delete AFTER DELETE ON turn_text BEGIN
+      INSERT INTO turn_text_fts(turn_text_fts, rowid, text) VALUES ('delete', old.rowid, old.text); END`);
+  if (Number(existed[0]?.n ?? 0) === 0) await db.$executeRawUnsafe(`INSERT INTO turn_text_fts(turn_text_fts) VALUES ('rebuild')`);
+}
+
+/** The words of a user's query, as the index sees them (quotes and operators are not syntax here). */
+function terms(text: string): string[] {
+  return text
+    .split(/[^\p{L}\p{N}_]+/u)
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0)
+    .slice(0, 16);
+}
+
+/**
+ * The WHERE condition on `turn_text tt` for a user's query (every word must occur), or undefined
+ * when the query has no words. `p` adds a parameter and returns its placeholder.
+ */
+export function searchMatchSql(d: SqlDialect, text: string, p: (value: unknown) => string): string | undefined {
+  const words = terms(text);
+  if (words.length === 0) return undefined;
+  if (d.backend === 'postgresql') return `to_tsvector('simple', tt.text) @@ plainto_tsquery('simple', ${p(words.join(' '))})`;
+  return `tt.rowid IN (SELECT rowid FROM turn_text_fts WHERE turn_text_fts MATCH ${p(ftsQuery(words))})`;
+}
+
+/** FTS5 query syntax for plain words: each quoted (a word is never an operator), all required. */
+function ftsQuery(words: string[]): string {
+  return words.map((w) => `"${w.replace(/"/g, '""')}"`).join(' ');
+}
+
+interface HitRow {
+  turn_id: string;
+  session_id: string | null;
+  snippet: string;
+  started_at: string | null;
+}
+
+/** Search hits, best first: the turn, its session and a snippet with the matches in `[` `]`. */
+export async function searchTurns(db: Queryable, d: SqlDialect, text: string, options: { limit?: number; cursor?: string; session?: string }): Promise<Page<SearchHit>> {
+  const words = terms(text);
+  if (words.length === 0) return { items: [] };
+  const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(options.limit ?? DEFAULT_PAGE_SIZE)));
+  // Relevance order is not a keyset order: the cursor is the offset reached.
+  const offset = options.cursor ? Number(decodeQueryCursor(options.cursor, 'search').k) : 0;
+  const params: unknown[] = [];
+  const p = (value: unknown) => {
+    params.push(value);
+    return d.param(params.length);
+  };
+  let sql: string;
+  if (d.backend === 'postgresql') {
+    // Numbered placeholders may repeat: the one tsquery serves the filter, the rank and the snippet.
+    const q = `plainto_tsquery('simple', ${p(words.join(' '))})`;
+    const session = options.session === undefined ? '' : `AND tt.session_id = ${p(options.session)}`;
+    sql = `SELECT tt.turn_id, tt.session_id, ${d.isoText('t.started_at')} AS started_at,
+                  ts_headline('simple', tt.text, ${q}, 'StartSel=[, StopSel=], MaxWords=24, MinWords=8, MaxFragments=1') AS snippet
+             FROM turn_text tt JOIN turns t ON t.id = tt.turn_id
+            WHERE to_tsvector('simple', tt.text) @@ ${q} ${session}
+            ORDER BY ts_rank(to_tsvector('simple', tt.text), ${q}) DESC, t.started_at DESC, tt.turn_id
+            LIMIT ${p(limit + 1)} OFFSET ${p(offset)}`;
+  } else {
+    // SQLite placeholders are positional: they are added in the order they appear.
+    const match = p(ftsQuery(words));
+    const session = options.session === undefined ? '' : `AND tt.session_id = ${p(options.session)}`;
+    sql = `SELECT tt.turn_id, tt.session_id, ${d.isoText('t.started_at')} AS started_at,
+                  snippet(turn_text_fts, 0, '[', ']', '…', 24) AS snippet
+             FROM turn_text_fts JOIN turn_text tt ON tt.rowid = turn_text_fts.rowid JOIN turns t ON t.id = tt.turn_id
+            WHERE turn_text_fts MATCH ${match} ${session}
+            ORDER BY rank, t.started_at DESC, tt.turn_id
+            LIMIT ${p(limit + 1)} OFFSET ${p(offset)}`;
+  }
+  const rows = await db.$queryRawUnsafe<HitRow[]>(sql, ...params);
+  const items = rows.slice(0, limit).map((r) => ({ turnId: r.turn_id, sessionId: r.session_id, snippet: r.snippet, startedAt: iso(r.started_at) }));
+  return rows.length > limit ? { items, nextCursor: encodeQueryCursor({ s: 'search', k: offset + limit, i: '' }) } : { items };
+}
