@@ -63,7 +63,7 @@ describe.each(backends)('TurnStore on $name', ({ backend, create }) => {
       });
 
       const head = await store.getNode(nodes[1]!.hash);
-      expect(head).toEqual({ ...nodes[1], created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/) });
+      expect(head).toEqual({ ...nodes[1], created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/), turn_id: result.turnId });
       expect(head!.usage).toEqual(USAGE);
       expect(head!.stop_reason).toBe('end_turn');
       expect(head!.project).toBe('tapes');
