@@ -71,3 +71,16 @@ export { ZSTD_MAX_WINDOW_BYTES } from './lib/encoding/zstd-frame-guard';
 // Redaction (#13): one policy for names and value shapes; `redactUrl` for every path or URL an app logs.
 export { redactUrl, redactedMarker, isRedacted } from './lib/policy/redaction';
 export { scrubSecrets, scrubSecretBytes } from './lib/policy/body-scrubber';
+
+// Sessions (#14): the X-Tapes-* envelope, threads, harness detection and the one session identity; a dated price table.
+export { readSessionEnvelope, encodeSessionEnvelope, isTapesHeader, TAPES_ENVELOPE_HEADER_NAMES, ENVELOPE_HEADERS, HARNESS_ID_UNKNOWN } from './lib/policy/envelope';
+export type { SessionEnvelope, SessionEnvelopeRead, EnvelopeIssue, EnvelopeField } from './lib/policy/envelope';
+export { resolveThreadId } from './lib/policy/thread';
+export { detectHarness, claudeCodeSessionFromUserId, HARNESS_IDS } from './lib/policy/harness';
+export type { HarnessDetection, HarnessId } from './lib/policy/harness';
+export { sessionIdentity } from './lib/policy/session-identity';
+export type { SessionIdentity, SessionIdentityResult } from './lib/policy/session-identity';
+export { estimateCost, findModelPrice, normalizeModelId } from './lib/pricing/estimate-cost';
+export type { CostEstimate } from './lib/pricing/estimate-cost';
+export { PRICE_TABLE } from './lib/pricing/price-table';
+export type { ModelPrice, TokenPrices } from './lib/pricing/price-table';

@@ -214,6 +214,7 @@ export class AnthropicTurnAssembler implements TurnAssembler {
     if (counts.cache_creation_input_tokens !== undefined) this.tokens.cache_creation_input_tokens = counts.cache_creation_input_tokens;
     if (counts.cache_read_input_tokens !== undefined) this.tokens.cache_read_input_tokens = counts.cache_read_input_tokens;
     if (withOutput && counts.output_tokens !== undefined) this.tokens.output_tokens = counts.output_tokens;
+    if (withOutput && counts.thinking_tokens !== undefined) this.tokens.thinking_tokens = counts.thinking_tokens;
   }
 
   private recordUpstreamError(error: UpstreamError): void {

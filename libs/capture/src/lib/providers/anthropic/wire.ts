@@ -17,6 +17,8 @@ export interface WireTokenCounts {
   output_tokens?: number;
   cache_creation_input_tokens?: number;
   cache_read_input_tokens?: number;
+  /** `output_tokens_details.thinking_tokens`: the thinking part of `output_tokens` (not added to it). */
+  thinking_tokens?: number;
 }
 
 /** An `error` event, or the body `{"type":"error","error":{…}}` of a failed request. */
@@ -151,6 +153,8 @@ export function decodeTokenCounts(value: unknown): WireTokenCounts | undefined {
     const n = asNumber(usage[key]);
     if (n !== undefined) counts[key] = n;
   }
+  const thinking = asNumber(asRecord(usage['output_tokens_details'])?.['thinking_tokens']);
+  if (thinking !== undefined) counts.thinking_tokens = thinking;
   return counts;
 }
 
