@@ -5,7 +5,9 @@ import { startSidecar, tempSpoolDir, type RunningSidecar } from './sidecar-harne
 
 /**
  * 200 concurrent exchanges (issue #6): the bytes held in memory never exceed the capture budget;
- * once it is exhausted turns are dropped with a reason, and Envoy is still answered at once.
+ * once it is exhausted turns are dropped with a reason, and Envoy is still answered at once. The
+ * budget bounds exchanges in flight: a captured turn gives its share back once it is journaled,
+ * so turns waiting for ingest hold none of it.
  */
 
 const STREAMS = 200;
@@ -34,8 +36,8 @@ describe('200 concurrent streams', () => {
   });
 
   it('holds no more than the budget, drops the overflow as capture_budget, and answers every message', async () => {
-    // Ingest holds its answers: delivered-but-unacknowledged turns keep their budget share, so the
-    // budget must run out while all 200 exchanges are open.
+    // Ingest holds its answers: the turns it has not acknowledged wait in the journal (and in
+    // flight), and must not hold the budget — the exchanges in flight alone exhaust it.
     ingest.mode = 'hold';
     const script = (i: number) =>
       envoySequence(
@@ -78,16 +80,23 @@ describe('200 concurrent streams', () => {
     expect(captured + dropped).toBe(STREAMS);
     expect(await sidecar.metric('tapes_extproc_exchanges_total', { outcome: 'dropped' })).toBe(dropped);
 
-    // Every captured turn still holds its share until ingest answers; then all of it is returned.
+    // Every captured turn is journaled and waits for ingest's answer there, holding no budget:
+    // once their exchanges have ended, nothing of the budget is in use although none is delivered.
+    await sidecar.server.settled();
     await ingest.until(() => ingest.posts.length > 0);
-    expect(sidecar.delivery.pending).toBe(captured);
-    expect(sidecar.budget.inUse).toBeGreaterThan(0);
-    expect(await sidecar.metric('tapes_extproc_inflight_bytes')).toBe(sidecar.budget.inUse);
+    expect(sidecar.journal().depth).toBe(captured);
+    expect(sidecar.journal().inFlight).toBeGreaterThan(0);
+    expect(sidecar.journal().inFlight).toBeLessThanOrEqual(sidecar.config.INGEST_CONNECTIONS);
+    expect(ingest.stored.size).toBe(0);
+    expect(sidecar.budget.inUse).toBe(0);
+    expect(await sidecar.metric('tapes_extproc_capture_bytes')).toBe(0);
     ingest.mode = 'accept';
     ingest.release();
-    await sidecar.delivery.idle();
-    expect(ingest.stored.size).toBe(captured);
+    await ingest.until(() => ingest.stored.size === captured);
+    await sidecar.settled();
+    await sidecar.until(() => sidecar.journal().depth === 0, 'journal emptied');
     expect(sidecar.budget.inUse).toBe(0);
     expect(await sidecar.metric('tapes_extproc_inflight_exchanges')).toBe(0);
+    expect(await sidecar.metric('tapes_extproc_turns_delivered_total', { via: 'direct' })).toBe(captured);
   });
 });

@@ -1,6 +1,7 @@
 import { readFixture, TURN_FIXTURES, type TurnFixture } from '@tapes/testing';
 import { chunks, envoySequence, responseBody, splitAt, type ExchangeScript, type HeaderInput, type MessageOptions } from './envoy-messages';
 import { FakeIngest, type ReceivedTurn } from './fake-ingest';
+import { REDACTION_MARKER } from './redaction';
 import { startSidecar, tempSpoolDir, type RunningSidecar } from './sidecar-harness';
 
 /**
@@ -69,7 +70,7 @@ describe('the sidecar under Envoy message sequences', () => {
         // Normal mode: one reply per message, of the matching case, in order (checked per message
         // by the client as it goes). Observability mode: none at all.
         expect(result.replies).toEqual(options.observabilityMode ? [] : messages.map((m) => m.request));
-        await sidecar.delivery.idle();
+        await sidecar.settled();
         const turn = ingest.stored.get(requestId);
         const bodies = decoded(turn);
         expect(bodies.request.equals(request)).toBe(true);
@@ -78,7 +79,7 @@ describe('the sidecar under Envoy message sequences', () => {
         // Some backends send no Content-Type at all (the ChatGPT Codex backend): none is invented.
         expect(turn?.response_content_type).toBe(fixture.contentType || undefined);
         expect(turn?.interrupted).toBeUndefined();
-        expect(turn?.request_headers['x-api-key']).toBe('[redacted]');
+        expect(turn?.request_headers['x-api-key']).toMatch(REDACTION_MARKER);
       }
     });
   });
@@ -105,6 +106,7 @@ describe('the sidecar under Envoy message sequences', () => {
     expect(bodies.response.equals(sent)).toBe(true);
     expect(bodies.response.length).toBeLessThan(response.length);
     expect(turn?.interrupted).toEqual({ reason: 'client_disconnect', detail: expect.stringMatching(/before the response's end of stream, after \d+ body bytes/) });
+    await sidecar.settled(); // ingest's answer reached the sidecar: nothing of this turn is left for the next test
   });
 
   it('answers every message at once in normal mode, while ingest has not answered yet', async () => {
@@ -118,27 +120,32 @@ describe('the sidecar under Envoy message sequences', () => {
       expect(result.replies).toEqual(messages.map((m) => m.request));
       await ingest.until(() => ingest.posts.some((p) => p.request_id === 'held-ingest'));
       expect(ingest.stored.has('held-ingest')).toBe(false);
-      expect(sidecar.delivery.pending).toBe(1);
+      // Journaled and being posted, not yet acknowledged.
+      await sidecar.until(() => sidecar.journal().depth === 1 && sidecar.journal().inFlight === 1, 'the held turn alone in the journal and in flight');
+      expect(sidecar.delivery.settled).toBe(false);
     } finally {
       ingest.mode = 'accept';
       ingest.release();
     }
-    await sidecar.delivery.idle();
+    await sidecar.settled();
     expect(ingest.stored.has('held-ingest')).toBe(true);
+    expect(sidecar.journal().depth).toBe(0);
   });
 
   it.each([
     { name: 'a GET', script: { method: 'GET', path: '/v1/models', requestChunks: [], responseChunks: [Buffer.from('{"data":[]}')] }, reason: 'non_turn_request' },
     { name: 'count_tokens', script: { path: '/v1/messages/count_tokens', requestChunks: [Buffer.from('{}')], responseChunks: [Buffer.from('{"input_tokens":3}')] }, reason: 'non_turn_request' },
     { name: 'a 529', script: { path: '/v1/messages', requestChunks: [Buffer.from('{}')], status: 529, responseChunks: [Buffer.from('{"type":"error"}')] }, reason: 'upstream_status' },
-  ])('observes $name, answers it, and counts it as not recorded without posting', async ({ name, script, reason }) => {
+  ])('observes $name, answers it, and counts it as not recorded without journaling or posting', async ({ name, script, reason }) => {
     const requestId = `not-recorded-${name}`;
     const before = await sidecar.metric('tapes_extproc_turns_dropped_total', { reason });
+    const capturedBefore = await sidecar.metric('tapes_extproc_turns_captured_total');
     const messages = envoySequence({ ...script, requestHeaders: { 'x-request-id': requestId } } as ExchangeScript, { observabilityMode: false });
     const result = await sidecar.envoy.play(messages);
     expect(result.replies).toEqual(messages.map((m) => m.request));
     expect(await sidecar.metric('tapes_extproc_turns_dropped_total', { reason })).toBe(before + 1);
-    await sidecar.delivery.idle();
+    await sidecar.settled();
+    expect(await sidecar.metric('tapes_extproc_turns_captured_total')).toBe(capturedBefore); // nothing journaled
     expect(ingest.posts.some((p) => p.request_id === requestId)).toBe(false);
   });
 

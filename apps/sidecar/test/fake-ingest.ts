@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 /** The raw-turn envelope the sidecar posts (apps/ingest's contract), as received. */
 export interface ReceivedTurn {
   provider: string;
+  api?: string;
   path: string;
   agent_name?: string;
   request_id: string;
@@ -24,7 +25,7 @@ export interface ReceivedTurn {
 /**
  * How the fake answers `POST /v1/ingest`:
  * - `accept`: 202, idempotent on `request_id` (a replay is a 202 with `duplicate: true`);
- * - `unavailable`: 503 with `Retry-After: 0`;
+ * - `unavailable`: 503 with `Retry-After: {@link FakeIngest.retryAfter}` (0 unless a test says otherwise);
  * - `reject`: 422 `{error:{code,message}}`;
  * - `unauthorized`: 401;
  * - `hold`: accepts the request and answers only when `release()` is called.
@@ -38,8 +39,12 @@ export type FakeIngestMode = 'accept' | 'unavailable' | 'reject' | 'unauthorized
  */
 export class FakeIngest {
   mode: FakeIngestMode = 'accept';
+  /** What a 503 (mode `unavailable`) says in `Retry-After`. */
+  retryAfter = '0';
   /** Every POST body, in arrival order (replays included). */
   readonly posts: ReceivedTurn[] = [];
+  /** When each of `posts` arrived (`performance.now()`, ms), index for index. */
+  readonly postedAt: number[] = [];
   /** Stored turns by request_id (first write wins, as in ingest). */
   readonly stored = new Map<string, ReceivedTurn>();
   readonly authorizations: (string | undefined)[] = [];
@@ -122,10 +127,11 @@ export class FakeIngest {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const turn = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ReceivedTurn;
     this.posts.push(turn);
+    this.postedAt.push(performance.now());
     this.authorizations.push(req.headers.authorization);
     switch (this.mode) {
       case 'unavailable':
-        this.send(res, 503, { error: { code: 'storage_unavailable', message: 'storage is down' } }, { 'retry-after': '0' });
+        this.send(res, 503, { error: { code: 'storage_unavailable', message: 'storage is down' } }, { 'retry-after': this.retryAfter });
         break;
       case 'reject':
         this.send(res, 422, { error: { code: 'unprocessable_turn', message: 'cannot parse request' } });

@@ -25,13 +25,13 @@ describe('health and metrics', () => {
     await spool.remove();
   });
 
-  it('reports up when the gRPC server listens, ingest answers /ping and the spool is writable', async () => {
+  it('reports up when the gRPC server listens, ingest answers /ping and the journal is writable', async () => {
     const pingsBefore = ingest.pings;
     const health = await get('/health');
     expect(health.status).toBe(200);
     expect(health.json()).toMatchObject({
       status: 'ok',
-      info: { grpc: { status: 'up', port: sidecar.grpcPort }, ingest: { status: 'up' }, spool: { status: 'up', depth: 0 } },
+      info: { grpc: { status: 'up', port: sidecar.grpcPort }, ingest: { status: 'up' }, journal: { status: 'up', depth: 0, bytes: 0 } },
     });
     expect(ingest.pings).toBe(pingsBefore + 1);
   });
@@ -41,9 +41,10 @@ describe('health and metrics', () => {
     try {
       const health = await get('/health');
       expect(health.status).toBe(503);
-      expect(health.json()).toMatchObject({ status: 'error', error: { ingest: { status: 'down' } }, info: { grpc: { status: 'up' }, spool: { status: 'up' } } });
+      expect(health.json()).toMatchObject({ status: 'error', error: { ingest: { status: 'down' } }, info: { grpc: { status: 'up' }, journal: { status: 'up' } } });
       const live = await get('/health/live');
       expect(live.status).toBe(200);
+      expect(live.json()).toMatchObject({ status: 'ok', info: { grpc: { status: 'up' }, journal: { status: 'up' } } });
       expect(live.json()).not.toHaveProperty('info.ingest');
     } finally {
       await ingest.comeBack();
@@ -58,20 +59,22 @@ describe('health and metrics', () => {
       'tapes_extproc_build_info',
       'tapes_extproc_turns_captured_total',
       'tapes_extproc_turns_delivered_total',
-      'tapes_extproc_turns_spooled_total',
+      'tapes_extproc_turns_backlogged_total',
       'tapes_extproc_turns_dropped_total',
       'tapes_extproc_exchanges_total',
       'tapes_extproc_delivery_attempts_total',
       'tapes_extproc_delivery_latency_seconds',
-      'tapes_extproc_inflight_bytes',
+      'tapes_extproc_capture_bytes',
       'tapes_extproc_inflight_exchanges',
       'tapes_extproc_capture_budget_bytes',
       'tapes_extproc_spool_depth',
       'tapes_extproc_spool_bytes',
+      'tapes_extproc_journal_up',
       'process_resident_memory_bytes',
     ]) {
       expect(metrics.body).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
     }
     expect(metrics.body).toMatch(/tapes_extproc_build_info\{version="[^"]+"/);
+    expect(metrics.body).toMatch(/^tapes_extproc_journal_up(\{[^}]*\})? 1$/m);
   });
 });

@@ -1,10 +1,10 @@
 import { createDefaultReducers } from '@tapes/capture';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Reducer } from '@tapes/capture';
-import { ByteBudget, DiskSpool } from '@tapes/delivery';
+import { ByteBudget, Journal } from '@tapes/delivery';
 import { METRICS_REGISTRY, parseConfig } from '@tapes/nest-kit';
 import type { Registry } from 'prom-client';
 import { createSidecarApp } from '../src/app.factory';
@@ -18,10 +18,17 @@ export interface RunningSidecar {
   config: SidecarConfig;
   grpcPort: number;
   envoy: EnvoyClient;
+  server: ExtProcServer;
   delivery: TurnDelivery;
   budget: ByteBudget;
-  spool: DiskSpool;
   registry: Registry;
+  /** The journal's stats as delivery reports them: turns waiting (journaled, not yet acknowledged by ingest), their bytes, deliveries in flight, whether the journal can be written. */
+  journal(): ReturnType<TurnDelivery['stats']>;
+  /**
+   * Resolves once every turn captured so far has been journaled and then delivered or dropped —
+   * or waits in the journal because ingest is away. Polls (see `until`).
+   */
+  settled(): Promise<void>;
   /** Sum of a metric's samples whose labels include `labels`. */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   /** Resolves when `predicate` holds; polls the process state between event-loop turns. */
@@ -29,10 +36,28 @@ export interface RunningSidecar {
   close(): Promise<void>;
 }
 
-/** A fresh spool directory for one test; removed by the returned function. */
+/** A fresh spool (journal) directory for one test; removed by the returned function. */
 export async function tempSpoolDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'tapes-sidecar-spool-'));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The journal's segment files (`<16 digits>.journal`) in `dir`, oldest first. */
+export async function journalSegments(dir: string): Promise<string[]> {
+  return (await readdir(dir))
+    .filter((name) => /^\d{16}\.journal$/.test(name))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
+/** What a stopped sidecar left in its journal directory: turns waiting for ingest, read from disk without changing anything. */
+export function journalOnDisk(dir: string): Promise<{ depth: number; bytes: number }> {
+  return Journal.inspect(dir);
+}
+
+/** Every byte the journal in `dir` holds on disk right now (all segments, oldest first). */
+export async function journalBytes(dir: string): Promise<Buffer> {
+  return Buffer.concat(await Promise.all((await journalSegments(dir)).map((file) => readFile(file))));
 }
 
 /**
@@ -43,7 +68,6 @@ export async function startSidecar(env: Record<string, string>, reducers: () => 
   const config = parseConfig('sidecar test', sidecarConfigSchema, {
     SIDECAR_GRPC_PORT: '0',
     LOG_LEVEL: 'silent',
-    DELIVERY_MAX_ATTEMPTS: '2',
     DELIVERY_RETRY_INITIAL_MS: '2',
     DELIVERY_RETRY_MAX_MS: '10',
     SHUTDOWN_GRACE_MS: '200',
@@ -55,6 +79,7 @@ export async function startSidecar(env: Record<string, string>, reducers: () => 
   if (grpcPort === undefined) throw new Error('ext_proc server is not listening');
   const envoy = new EnvoyClient(grpcPort);
   const registry = app.get<Registry>(METRICS_REGISTRY);
+  const delivery = app.get(TurnDelivery);
   const metric = async (name: string, labels: Record<string, string> = {}) => {
     const found = registry.getSingleMetric(name);
     if (!found) throw new Error(`no metric ${name}`);
@@ -73,10 +98,17 @@ export async function startSidecar(env: Record<string, string>, reducers: () => 
     config,
     grpcPort,
     envoy,
-    delivery: app.get(TurnDelivery),
+    server,
+    delivery,
     budget: app.get(ByteBudget),
-    spool: app.get(DiskSpool),
     registry,
+    journal: () => delivery.stats(),
+    settled: async () => {
+      // Captured turns are handed to delivery when their exchange ends; `accept` resolves once
+      // the journal has them. Then delivery settles: delivered, dropped, or waiting for ingest.
+      await server.settled();
+      await until(() => delivery.settled, 'delivery to settle');
+    },
     metric,
     until,
     close: async () => {

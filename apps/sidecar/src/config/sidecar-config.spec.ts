@@ -32,7 +32,7 @@ describe('sidecar configuration', () => {
         SIDECAR_HTTP_PORT: '70000',
         INGEST_URL: 'ftp://ingest',
         CAPTURE_BUDGET_BYTES: 'lots',
-        DELIVERY_MAX_ATTEMPTS: '0',
+        INGEST_CONNECTIONS: '0',
         LOG_LEVEL: 'chatty',
         INGEST_TOKEN: '   ',
       });
@@ -41,7 +41,7 @@ describe('sidecar configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const key of ['SIDECAR_GRPC_PORT', 'SIDECAR_HTTP_PORT', 'INGEST_URL', 'CAPTURE_BUDGET_BYTES', 'DELIVERY_MAX_ATTEMPTS', 'LOG_LEVEL']) expect(problems).toContain(key);
+    for (const key of ['SIDECAR_GRPC_PORT', 'SIDECAR_HTTP_PORT', 'INGEST_URL', 'CAPTURE_BUDGET_BYTES', 'INGEST_CONNECTIONS', 'LOG_LEVEL']) expect(problems).toContain(key);
   });
 
   it('treats a blank token as no token', () => {

@@ -33,8 +33,6 @@ export const sidecarConfigSchema = z.object({
   /** Keep-alive connections to ingest. */
   INGEST_CONNECTIONS: positiveInt(8),
 
-  /** Attempts per turn before it is spooled (the first included). */
-  DELIVERY_MAX_ATTEMPTS: positiveInt(3),
   /** Backoff: upper bound of the first retry's delay, doubling up to the max (full jitter). */
   DELIVERY_RETRY_INITIAL_MS: positiveInt(500),
   DELIVERY_RETRY_MAX_MS: positiveInt(30_000),

@@ -1,9 +1,9 @@
-import { createDefaultReducers } from '@tapes/capture';
+import { createDefaultReducers, toIngestEnvelope, type CapturedTurn } from '@tapes/capture';
 import { ByteBudget } from '@tapes/delivery';
 import fc from 'fast-check';
+import { REDACTION_MARKER, redacted } from '../../test/redaction';
 import { envoySequence, requestBody, requestHeaders, requestTrailers, responseBody, responseHeaders, responseTrailers, splitAt, type ExchangeScript } from '../../test/envoy-messages';
 import type { ProcessingRequest } from '../ext-proc/processing-messages';
-import type { CapturedTurn } from './captured-turn';
 import { Exchange, payloadBytes, type ExchangeOptions } from './exchange';
 import type { ExchangeEnd } from './exchange-end';
 
@@ -21,11 +21,15 @@ function feed(exchange: Exchange, messages: ProcessingRequest[]): ExchangeEnd[] 
   return messages.map((m) => exchange.onMessage(m)).filter((e): e is ExchangeEnd => e !== undefined);
 }
 
-function capturedTurn(ends: ExchangeEnd[]): CapturedTurn {
+function capturedEnd(ends: ExchangeEnd[]): Extract<ExchangeEnd, { outcome: 'captured' }> {
   expect(ends).toHaveLength(1);
   const [end] = ends;
   if (end?.outcome !== 'captured') throw new Error(`expected a captured turn, got ${JSON.stringify(end)}`);
-  return end.turn;
+  return end;
+}
+
+function capturedTurn(ends: ExchangeEnd[]): CapturedTurn {
+  return capturedEnd(ends).turn;
 }
 
 const script = (overrides: Partial<ExchangeScript> = {}): ExchangeScript => ({
@@ -41,19 +45,19 @@ describe('Exchange', () => {
   it('captures a streamed turn with exactly the bytes, status, content type and timings Envoy delivered', () => {
     const exchange = new Exchange(options());
     const turn = capturedTurn(feed(exchange, envoySequence(script())));
-    expect(turn.requestBody.equals(REQUEST)).toBe(true);
-    expect(turn.responseBody.equals(RESPONSE)).toBe(true);
+    expect(Buffer.from(turn.requestBody).equals(REQUEST)).toBe(true);
+    expect(Buffer.from(turn.responseBody).equals(RESPONSE)).toBe(true);
     expect(turn).toMatchObject({ requestId: 'req-1', provider: 'anthropic', path: '/v1/messages', status: 200, responseContentType: 'text/event-stream; charset=utf-8' });
-    expect(turn.interrupted).toBeUndefined();
+    expect(turn.interruption).toBeUndefined();
     expect(turn.startedAt.getTime()).toBeLessThan(turn.firstByteAt?.getTime() ?? 0);
     expect(turn.firstByteAt?.getTime()).toBeLessThan(turn.endedAt.getTime());
   });
 
   it('redacts credentials in both header sets and keeps multi-value headers separate', () => {
     const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script({ requestHeaders: { authorization: 'Bearer sk-x', 'x-request-id': 'r' } }))));
-    expect(turn.requestHeaders['authorization']).toBe('[redacted]');
+    expect(turn.requestHeaders['authorization']).toMatch(REDACTION_MARKER);
     expect(turn.requestHeaders[':path']).toBe('/v1/messages');
-    expect(turn.responseHeaders['set-cookie']).toEqual(['[redacted]', '[redacted]']);
+    expect(turn.responseHeaders['set-cookie']).toEqual([redacted(), redacted()]);
     expect(JSON.stringify(turn.requestHeaders)).not.toContain('sk-');
   });
 
@@ -63,16 +67,16 @@ describe('Exchange', () => {
     { ending: 'trailers' as const },
   ])('completes the response on $ending', ({ ending }) => {
     const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script({ ending, responseChunks: [RESPONSE.subarray(0, 10), RESPONSE.subarray(10)] }))));
-    expect(turn.responseBody.equals(RESPONSE)).toBe(true);
-    expect(turn.interrupted).toBeUndefined();
+    expect(Buffer.from(turn.responseBody).equals(RESPONSE)).toBe(true);
+    expect(turn.interruption).toBeUndefined();
   });
 
   it('keeps the bytes whatever the chunk boundaries, empty chunks included', () => {
     fc.assert(
       fc.property(fc.array(fc.nat(REQUEST.length), { maxLength: 6 }), fc.array(fc.nat(RESPONSE.length), { maxLength: 12 }), (reqCuts, resCuts) => {
         const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script({ requestChunks: splitAt(REQUEST, reqCuts), responseChunks: splitAt(RESPONSE, resCuts) }))));
-        expect(turn.requestBody.equals(REQUEST)).toBe(true);
-        expect(turn.responseBody.equals(RESPONSE)).toBe(true);
+        expect(Buffer.from(turn.requestBody).equals(REQUEST)).toBe(true);
+        expect(Buffer.from(turn.responseBody).equals(RESPONSE)).toBe(true);
       }),
       { numRuns: 100 },
     );
@@ -93,7 +97,7 @@ describe('Exchange', () => {
       responseBody(RESPONSE, false),
       responseTrailers(),
     ]);
-    expect(capturedTurn(ends).requestBody.equals(REQUEST)).toBe(true);
+    expect(Buffer.from(capturedTurn(ends).requestBody).equals(REQUEST)).toBe(true);
   });
 
   it('reads header values from the legacy value field when raw_value is empty (Envoy < 1.32)', () => {
@@ -104,13 +108,22 @@ describe('Exchange', () => {
 
   it.each<{ name: string; path: string; headers: Record<string, string>; want: Record<string, string> }>([
     { name: 'agent header', path: '/v1/messages', headers: { 'x-tapes-agent-name': ' claude-code ' }, want: { agentName: 'claude-code', provider: 'anthropic', path: '/v1/messages' } },
-    { name: 'agent prefix', path: '/agents/codex/v1/responses?x=1', headers: {}, want: { agentName: 'codex', provider: 'openai', path: '/v1/responses' } },
-    { name: 'agent and provider prefix', path: '/agents/opencode/providers/ollama/v1/chat/completions', headers: {}, want: { agentName: 'opencode', provider: 'ollama', path: '/v1/chat/completions' } },
-    { name: 'query string', path: '/v1/messages?beta=true', headers: {}, want: { provider: 'anthropic', path: '/v1/messages' } },
+    { name: 'agent prefix', path: '/agents/codex/v1/responses?x=1', headers: {}, want: { agentName: 'codex', provider: 'openai', api: 'openai.responses', path: '/v1/responses?x=1' } },
+    { name: 'agent and provider prefix', path: '/agents/opencode/providers/ollama/api/chat', headers: {}, want: { agentName: 'opencode', provider: 'ollama', api: 'ollama.chat', path: '/api/chat' } },
+    // The provider prefix picks among the reducers of that path; none of Ollama's reads Chat
+    // Completions, so the turn is the OpenAI reducer's, as every capture site stores it.
+    { name: 'provider prefix on an OpenAI-compatible path', path: '/agents/opencode/providers/ollama/v1/chat/completions', headers: {}, want: { agentName: 'opencode', provider: 'openai', api: 'openai.chat_completions', path: '/v1/chat/completions' } },
+    { name: 'query string', path: '/v1/messages?beta=true', headers: {}, want: { provider: 'anthropic', path: '/v1/messages?beta=true' } },
   ])('resolves agent, provider and path from the $name', ({ path, headers, want }) => {
     const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script({ path, requestHeaders: headers }))));
     expect(turn).toMatchObject(want);
     if (!('agentName' in want)) expect(turn.agentName).toBeUndefined();
+  });
+
+  it('keeps the query on the path, as the upstream saw it, with credential values redacted', () => {
+    const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script({ path: '/v1/messages?beta=true&key=sk-secret' }))));
+    expect(turn.path).toMatch(/^\/v1\/messages\?beta=true&key=./);
+    expect(turn.path).not.toContain('sk-secret');
   });
 
   it('generates a request id when x-request-id is too long to be ingest\'s idempotency key', () => {
@@ -155,8 +168,8 @@ describe('Exchange', () => {
       expect(feed(exchange, messagesUntil(4))).toEqual([]);
       const end = exchange.onStreamClosed(how, 'boom');
       const turn = capturedTurn(end ? [end] : []);
-      expect(turn.responseBody.equals(RESPONSE.subarray(0, 20))).toBe(true);
-      expect(turn.interrupted).toEqual({ reason: 'client_disconnect', detail: expect.stringMatching(detail) });
+      expect(Buffer.from(turn.responseBody).equals(RESPONSE.subarray(0, 20))).toBe(true);
+      expect(turn.interruption).toEqual({ reason: 'client_disconnect', detail: expect.stringMatching(detail) });
     });
 
     it('hands over a 200 with no body bytes yet, marked interrupted (ingest records what it is)', () => {
@@ -192,16 +205,26 @@ describe('Exchange', () => {
   });
 
   describe('budgets', () => {
-    it('reserves body bytes at their payload size and hands the reservation to the turn', () => {
+    it('reserves body bytes at their payload size and hands the reservation over with the captured turn', () => {
       const budget = new ByteBudget(1 << 20);
-      const turn = capturedTurn(feed(new Exchange(options({ budget })), envoySequence(script())));
-      expect(turn.reservedBytes).toBeGreaterThan(payloadBytes(REQUEST.length) + payloadBytes(RESPONSE.length));
-      expect(turn.reservedBytes).toBeLessThan(payloadBytes(REQUEST.length) + payloadBytes(RESPONSE.length) + 2048);
-      expect(budget.inUse).toBe(turn.reservedBytes);
+      const { heldBytes } = capturedEnd(feed(new Exchange(options({ budget })), envoySequence(script())));
+      expect(heldBytes).toBeGreaterThan(payloadBytes(REQUEST.length) + payloadBytes(RESPONSE.length));
+      expect(heldBytes).toBeLessThan(payloadBytes(REQUEST.length) + payloadBytes(RESPONSE.length) + 2048);
+      expect(budget.inUse).toBe(heldBytes);
+    });
+
+    it.each([
+      { name: 'a tiny turn', chunks: [Buffer.from('{}')] },
+      { name: 'a 1 MiB stream in 16 KiB chunks', chunks: Array.from({ length: 64 }, () => Buffer.alloc(16 * 1024, 0x61)) },
+      { name: 'odd chunk sizes (base64 padding per chunk)', chunks: Array.from({ length: 50 }, (_, i) => Buffer.alloc(i + 1, 0x62)) },
+    ])('reserves no less than the ingest envelope the turn is posted as: $name', ({ chunks }) => {
+      const exchange = new Exchange(options({ budget: new ByteBudget(1 << 24), maxBodyBytes: 1 << 22 }));
+      const { turn, heldBytes } = capturedEnd(feed(exchange, envoySequence(script({ responseChunks: chunks, requestHeaders: { 'x-request-id': 'req-1', 'x-api-key': 'k', 'x-tapes-agent-name': 'an-agent-with-a-name' } }))));
+      expect(Buffer.byteLength(JSON.stringify(toIngestEnvelope(turn)))).toBeLessThanOrEqual(heldBytes);
     });
 
     it('drops the exchange as capture_budget when the shared budget refuses, frees everything and ignores the rest', () => {
-      const needed = capturedTurn(feed(new Exchange(options()), envoySequence(script()))).reservedBytes;
+      const needed = capturedEnd(feed(new Exchange(options()), envoySequence(script()))).heldBytes;
       const budget = new ByteBudget(needed - 1); // the last response chunk no longer fits
       const exchange = new Exchange(options({ budget }));
       const ends = feed(exchange, envoySequence(script()));
