@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, RouterModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Reducer } from '@tapes/capture';
 import { CaptureModule, MetricsModule, StorageModule, TAPES_CONFIG, TapesExceptionFilter, tapesLoggerModule } from '@tapes/nest-kit';
@@ -12,9 +12,8 @@ import { IngestController } from './ingest/ingest.controller';
 import { IngestMetrics } from './ingest/ingest.metrics';
 import { IngestService } from './ingest/ingest.service';
 import { OpenApiController } from './openapi/openapi.controller';
-import { ReadController } from './read/read.controller';
-import { ReadService } from './read/read.service';
-
+import { ReadApiModule } from '@tapes/read-api';
+import { IngestNodesController } from './read/ingest-nodes.controller';
 
 export interface IngestAppOptions {
   config: IngestConfig;
@@ -35,14 +34,16 @@ export class AppModule {
         CaptureModule.forRoot(options.reducers),
         StorageModule.register(options.store ? { store: options.store } : { url: config.DATABASE_URL, dataDir: config.TAPES_DATA_DIR }),
         TerminusModule,
+        // The read API (sessions, turns, search, stats, the DAG, live events) at /v1, as the proxy serves it at /_tapes/v1.
+        ReadApiModule.register(),
+        RouterModule.register([{ path: 'v1', module: ReadApiModule }]),
       ],
-      controllers: [IngestController, ReadController, HealthController, OpenApiController],
+      controllers: [IngestController, IngestNodesController, HealthController, OpenApiController],
       providers: [
         { provide: TAPES_CONFIG, useValue: config },
         IngestMetrics,
         IngestService,
         IngestBatchService,
-        ReadService,
         { provide: APP_GUARD, useClass: BearerAuthGuard },
         { provide: APP_FILTER, useClass: TapesExceptionFilter },
       ],

@@ -157,11 +157,13 @@ describe.each(BACKENDS)('ingest on $name', (backend) => {
       expect(chain.nodes.map((n: { hash: string }) => n.hash).at(-1)).toBe(res.body.head_hash);
       expect(chain.nodes[0].parent_hash).toBeNull();
       const heads = (await get('/v1/heads?agent=reader')).json();
-      expect(heads.heads.map((n: { hash: string }) => n.hash)).toContain(res.body.head_hash);
+      expect(heads.items.map((n: { hash: string }) => n.hash)).toContain(res.body.head_hash);
       const nodes = (await get('/v1/ingest/nodes?agent=reader&limit=1')).json();
       expect(nodes.count).toBe(1);
       expect(nodes.next_cursor).toEqual(expect.any(String));
-      expect((await get('/v1/turns/read-1')).statusCode).toBe(200);
+      const turn = await get('/v1/turns/read-1');
+      expect(turn.statusCode).toBe(200);
+      expect(turn.json()).toMatchObject({ request_id: 'read-1', head_hash: res.body.head_hash, agent: 'reader', capture_site: 'ingest' });
       expect((await get('/v1/turns/nope')).statusCode).toBe(404);
       expect((await get(`/v1/nodes/${'0'.repeat(64)}`)).statusCode).toBe(404);
       expect((await get('/v1/nodes/xyz')).statusCode).toBe(400);
@@ -200,10 +202,12 @@ describe('bearer auth', () => {
   });
 
   it('protects the read routes and the OpenAPI document', async () => {
-    for (const url of ['/v1/ingest/nodes', '/v1/heads', '/openapi.json']) {
+    for (const url of ['/v1/ingest/nodes', '/v1/heads', '/v1/sessions', '/v1/events', '/openapi.json', '/v1/openapi.json']) {
       expect((await app.getHttpAdapter().getInstance().inject({ method: 'GET', url })).statusCode).toBe(401);
     }
     const doc = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/openapi.json', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(doc.json()).toMatchObject({ openapi: '3.1.0', paths: { '/v1/ingest': expect.any(Object), '/v1/ingest/batch': expect.any(Object) } });
+    const read = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/v1/openapi.json', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(read.json()).toMatchObject({ info: { title: 'tapes read API' }, servers: [{ url: '/v1' }], paths: { '/sessions': expect.any(Object) } });
   });
 });

@@ -34,7 +34,7 @@ describe.each(BACKENDS)('ingest redacts credentials like every capture site (#11
     });
     expect(res.statusCode).toBe(202);
     const turn = await store.getTurn('redact-1');
-    expect(turn!.path).toBe('/v1/messages?beta=true&key=%5Bredacted%5D&api_key=%5Bredacted%5D');
+    expect(turn!.path).toBe('/v1/messages?beta=true&key=%5Bredacted%3A16%5D&api_key=%5Bredacted%3A14%5D');
     expect(turn!.requestHeaders!['anthropic-version']).toBe('2023-06-01');
     expect(JSON.stringify(turn)).not.toContain('SECRET');
   });

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, RouterModule } from '@nestjs/core';
 import { CaptureModule, MetricsModule, TapesExceptionFilter, tapesLoggerModule } from '@tapes/nest-kit';
 import { CaptureFeatureModule } from './capture/capture-feature.module';
-import { CapturedModule } from './read/captured.module';
+import { ReadApiModule } from '@tapes/read-api';
 import type { ProxyConfig } from './config/proxy-config';
 import { ProxyConfigModule } from './config/proxy-config.module';
 import { ForwardingModule } from './forwarding/forwarding.module';
@@ -39,13 +39,13 @@ export class AppModule {
         ProxyStorageModule,
         CaptureFeatureModule,
         HealthModule,
-        CapturedModule,
+        ReadApiModule.register(),
         InternalRoutesModule,
         ForwardingModule,
         RouterModule.register([
           { path: INTERNAL_PREFIX, module: MetricsModule },
           { path: INTERNAL_PREFIX, module: HealthModule },
-          { path: INTERNAL_PREFIX, module: CapturedModule },
+          { path: `${INTERNAL_PREFIX}/v1`, module: ReadApiModule },
           { path: INTERNAL_PREFIX, module: InternalRoutesModule },
         ]),
       ],

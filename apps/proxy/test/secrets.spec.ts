@@ -72,8 +72,10 @@ describe('secrets never reach storage', () => {
       expect(stored).not.toContain(secret);
       for (const file of files) expect(file).not.toContain(secret);
     }
-    expect(turn!.requestHeaders).toMatchObject({ authorization: '[redacted]', 'x-api-key': '[redacted]', cookie: '[redacted]', 'anthropic-version': '2023-06-01' });
-    expect(turn!.responseHeaders).toMatchObject({ 'set-cookie': ['[redacted]', '[redacted]'] });
-    expect(turn!.path).toBe('/v1/messages?beta=true&key=%5Bredacted%5D');
+    // Redacted values keep only their length (`[redacted:<n>]`), so a reader can tell a key from an empty header.
+    const marker = (value: string) => `[redacted:${value.length}]`;
+    expect(turn!.requestHeaders).toMatchObject({ authorization: marker(SECRETS.authorization), 'x-api-key': marker(SECRETS.apiKey), cookie: marker(SECRETS.cookie), 'anthropic-version': '2023-06-01' });
+    expect(turn!.responseHeaders).toMatchObject({ 'set-cookie': [marker(SECRETS.setCookie), expect.stringMatching(/^\[redacted:\d+\]$/)] });
+    expect(turn!.path).toMatch(/^\/v1\/messages\?beta=true&key=%5Bredacted%3A\d+%5D$/);
   });
 });

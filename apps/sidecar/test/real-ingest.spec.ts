@@ -14,13 +14,14 @@ import { journalOnDisk, startSidecar, tempSpoolDir, type RunningSidecar } from '
 const TOKEN = 'sidecar-e2e-token-0123456789';
 const AGENT = 'sidecar-e2e';
 
+/** The read API's turn detail (libs/read-api), the fields this suite checks. */
 interface StoredTurnJson {
-  requestId: string;
-  captureSite: string;
+  request_id: string;
+  capture_site: string;
   provider: string;
   outcome: string;
-  headHash: string | null;
-  nodeCount: number;
+  head_hash: string | null;
+  nodes: number;
 }
 
 /** What capture + merkle make of these bytes offline: the proxy's result for the same turn. */
@@ -101,8 +102,8 @@ describe('the sidecar delivering to the real ingest on PostgreSQL', () => {
   async function stored(requestId: string): Promise<{ turn: StoredTurnJson; hashes: string[] }> {
     const { status, body: turn } = await ingest.get<StoredTurnJson>(`/v1/turns/${encodeURIComponent(requestId)}`);
     if (status !== 200) throw new Error(`turn ${requestId} is not stored (${status})`);
-    if (!turn.headHash) return { turn, hashes: [] };
-    const ancestry = await ingest.get<{ nodes: Array<{ hash: string }> }>(`/v1/nodes/${turn.headHash}/ancestry`);
+    if (!turn.head_hash) return { turn, hashes: [] };
+    const ancestry = await ingest.get<{ nodes: Array<{ hash: string }> }>(`/v1/nodes/${turn.head_hash}/ancestry`);
     return { turn, hashes: ancestry.body.nodes.map((n) => n.hash) };
   }
 
@@ -122,7 +123,7 @@ describe('the sidecar delivering to the real ingest on PostgreSQL', () => {
       await running.settled();
       const want = offline(fixture, request, raw);
       const { turn, hashes } = await stored(requestId);
-      expect(turn).toMatchObject({ requestId, captureSite: 'sidecar', provider: fixture.provider, outcome: want.outcome, nodeCount: want.nodes.length });
+      expect(turn).toMatchObject({ request_id: requestId, capture_site: 'sidecar', provider: fixture.provider, outcome: want.outcome, nodes: want.nodes.length });
       expect(hashes).toEqual(want.nodes.map((n) => n.hash));
       // Counted under the outcome ingest reported for it.
       expect(await running.metric('tapes_extproc_turns_delivered_total', { via: 'direct', provider: fixture.provider, outcome: want.outcome })).toBeGreaterThan(0);

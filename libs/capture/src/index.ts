@@ -40,9 +40,12 @@ export type { CapturedTurn, CapturedExchange } from './lib/turn/captured-turn';
 export { toTurnRecord } from './lib/turn/to-turn-record';
 export type { ToTurnRecordOptions, KnownReduction, DerivedTurnRecord } from './lib/turn/to-turn-record';
 export { deriveTurn } from './lib/turn/derive-turn';
+export { turnSession, sessionIdOf } from './lib/turn/turn-session';
+export type { TurnSessionResult } from './lib/turn/turn-session';
+export { nodeSearchText } from './lib/turn/node-text';
 export type { DerivedTurn } from './lib/turn/derive-turn';
 export { CAPTURE_SITES, TURN_OUTCOMES } from './lib/turn/turn-record';
-export type { TurnRecord, TurnOutcome, CaptureSite } from './lib/turn/turn-record';
+export type { TurnRecord, TurnOutcome, CaptureSite, TurnSession, TurnCost } from './lib/turn/turn-record';
 export { encodeCapturedTurn, decodeCapturedTurn, CapturedTurnCodecError } from './lib/turn/captured-turn-codec';
 export { decodeErrorDiagnostic } from './lib/turn/decode-diagnostic';
 export {

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { ANTHROPIC_FIXTURES, OPENAI_FIXTURES, readFixture, TURN_FIXTURES, type TurnFixture } from '@tapes/testing';
-import { capturedTurn, createDefaultReducers, deriveTurn, parseRequestBody, reduceBody, selectReducer, toTurnRecord, type CapturedTurn } from '../src/index';
+import { capturedTurn, createDefaultReducers, sessionIdOf, deriveTurn, parseRequestBody, reduceBody, selectReducer, toTurnRecord, type CapturedTurn } from '../src/index';
 
 const reducers = createDefaultReducers();
 const AT = new Date('2026-11-30T10:00:00.000Z');
@@ -87,7 +87,7 @@ describe('toTurnRecord: the one pipeline from a captured exchange to its stored 
   it('redacts header and query credentials before anything sees the turn', async () => {
     const fixture = ANTHROPIC_FIXTURES[0]!;
     const turn = captured(fixture, { path: '/v1/messages?beta=true&key=sk-secret', requestHeaders: { 'x-api-key': 'sk-ant-secret', authorization: 'Bearer x' } });
-    expect(turn.path).toBe('/v1/messages?beta=true&key=%5Bredacted%5D');
+    expect(turn.path).toBe('/v1/messages?beta=true&key=%5Bredacted%3A9%5D');
     const record = (await toTurnRecord(turn, { reducers })).record;
     expect(JSON.stringify(record.requestHeaders)).not.toMatch(/sk-ant-secret|Bearer x/);
   });
@@ -97,5 +97,46 @@ describe('toTurnRecord: the one pipeline from a captured exchange to its stored 
     const record = (await toTurnRecord(captured(fixture, { api: 'acme.chat' }), { reducers })).record;
     expect(record).toMatchObject({ outcome: 'unreduced', nodes: [], diagnostics: [{ code: 'reducer_error', detail: 'no reducer for acme.chat' }] });
     expect(record.responseBody!.byteLength).toBeGreaterThan(0);
+  });
+
+  describe('session, model, usage, cost and search text (#14)', () => {
+    const fixture = ANTHROPIC_FIXTURES.find((f) => f.name === 'anthropic/messages_tool_use')!;
+    const claudeCode = { 'user-agent': 'claude-cli/2.0.31 (external, cli)', 'x-claude-code-session-id': '0d6f1c2e-1111-4a5b-9c8d-123456789abc' };
+
+    it('names the Claude Code session from its own headers, and prices the turn', async () => {
+      const claudeCodeTurn = TURN_FIXTURES.find((f) => f.name === 'anthropic_extra/claude_code_turn')!;
+      const record = (await toTurnRecord(captured(claudeCodeTurn, { requestHeaders: { 'content-type': 'application/json', ...claudeCode } }), { reducers })).record;
+      expect(record.session).toEqual({ id: '0d6f1c2e-1111-4a5b-9c8d-123456789abc', threadId: '', harnessId: 'claude', harnessVersion: '2.0.31' });
+      expect(record.model).toMatch(/^claude-/);
+      expect(record.usage?.completion_tokens).toBeGreaterThan(0);
+      expect(record.cost).toEqual({ usd: expect.any(Number), priceVersion: expect.any(String) });
+      expect(record.cost!.usd).toBeGreaterThan(0);
+      expect(record.nodeText).toHaveLength(record.nodes.length);
+      const toolCall = record.nodes.at(-1)!.bucket.content.find((b) => b.type === 'tool_use')!;
+      expect(record.nodeText!.at(-1)).toContain(toolCall.tool_name);
+    });
+
+    it('lets the X-Tapes envelope name the session, and keeps cwd and name', async () => {
+      const headers = { 'x-tapes-harness-id': 'claude', 'x-tapes-harness-session-id': 'env-session', 'x-tapes-cwd': '/home/a%20b', 'x-tapes-session-name': 'refactor' };
+      const record = (await toTurnRecord(captured(fixture, { requestHeaders: headers }), { reducers })).record;
+      expect(record.session).toMatchObject({ id: 'env-session', harnessId: 'claude', cwd: '/home/a b', name: 'refactor' });
+      expect(record.diagnostics).toEqual([]);
+    });
+
+    it('sets a refused envelope aside with a diagnostic (never fails the turn); the agent\'s headers decide', async () => {
+      const notAnObject = Buffer.from('[1,2]').toString('base64url');
+      const headers = { ...claudeCode, 'x-tapes-harness-id': 'claude', 'x-tapes-harness-session-id': 'env-session', 'x-tapes-harness-metadata': notAnObject };
+      const record = (await toTurnRecord(captured(fixture, { requestHeaders: headers }), { reducers })).record;
+      expect(record.outcome).toBe('complete');
+      expect(record.session?.id).toBe('0d6f1c2e-1111-4a5b-9c8d-123456789abc');
+      expect(record.diagnostics).toEqual([expect.objectContaining({ code: 'envelope_error', data: { field: 'harness_metadata', rule: 'must decode to a JSON object' } })]);
+    });
+
+    it('leaves the session id to the conversation root when nothing names one; unknown models get no cost', async () => {
+      const record = (await toTurnRecord(captured(fixture, { requestBody: Buffer.from(JSON.stringify({ ...(fixture.request as object), model: 'acme-1' })) }), { reducers })).record;
+      expect(record.session).toEqual({ threadId: '', harnessId: 'unknown' });
+      expect(sessionIdOf(record)).toBe(`root:${record.nodes[0]!.hash}`);
+      expect(record.cost).toBeUndefined();
+    });
   });
 });

@@ -12,6 +12,8 @@ import {
   describeIssues,
   PROVIDERS,
   selectReducer,
+  sessionIdOf,
+  sessionIdentity,
   toTurnRecord,
   turnPolicy,
   TURN_APIS,
@@ -23,6 +25,7 @@ import { canonicalJson } from '@tapes/merkle';
 import { InvalidTurnError, StorageUnavailableError, type StoreResult, type TurnStore } from '@tapes/storage';
 import type { IngestConfig } from '../config/ingest-config';
 import { REDUCERS, TAPES_CONFIG, TapesError, TURN_STORE, turnLogLine } from '@tapes/nest-kit';
+import { TURN_EVENTS, type TurnEvents } from '@tapes/read-api';
 import { IngestMetrics, type WriteStatus } from './ingest.metrics';
 
 /** Deeper JSON than this is refused up front (hashing and storage walk it). */
@@ -65,6 +68,7 @@ export class IngestService {
     @Inject(REDUCERS) private readonly reducers: readonly Reducer[],
     @Inject(TAPES_CONFIG) private readonly config: IngestConfig,
     private readonly metrics: IngestMetrics,
+    @Inject(TURN_EVENTS) private readonly events: TurnEvents,
   ) {}
 
   /**
@@ -137,7 +141,8 @@ export class IngestService {
     const known = this.parsedForm(envelope, reducer);
     const requestId = envelope.request_id ?? derivedRequestId(envelope);
     const turn = capturedTurn(envelopeToCapturedTurn(envelope, { requestId, provider: reducer.provider, api: reducer.api, site: envelope.capture_site ?? 'ingest', now: new Date() }));
-    const { record, response } = await toTurnRecord(turn, { reducers: this.reducers, project: this.config.TAPES_PROJECT }, known);
+    this.checkSessionEnvelope(envelope, turn.requestHeaders);
+    const { record } = await toTurnRecord(turn, { reducers: this.reducers, project: this.config.TAPES_PROJECT }, known);
     let stored: StoreResult;
     try {
       stored = await this.store.storeTurn(record);
@@ -147,14 +152,17 @@ export class IngestService {
     const line = turnLogLine({
       agentName: record.agentName,
       provider: reducer.provider,
-      model: response?.model,
+      model: record.model,
       outcome: record.outcome,
-      usage: response?.usage,
+      usage: record.usage,
       newNodes: stored.newNodeCount,
       turnId: stored.turnId,
       duplicate: stored.status === 'duplicate',
     });
     this.logger.log({ requestId, headHash: stored.headHash, ...line.fields }, line.message);
+    if (stored.status === 'stored') {
+      this.events.publish({ session_id: sessionIdOf(record) ?? null, turn_id: stored.turnId, thread_id: record.session?.threadId ?? '', agent: record.agentName ?? null, outcome: record.outcome, at: new Date().toISOString() });
+    }
     return {
       status: 'accepted',
       duplicate: stored.status === 'duplicate',
@@ -166,6 +174,19 @@ export class IngestService {
       outcome: record.outcome,
       diagnostics: (record.diagnostics ?? []).map((d) => d.code),
     };
+  }
+
+  /**
+   * A client posting its own turn hears about an `X-Tapes-*` envelope the reader refuses (400,
+   * the field and rule named). A capture site's turn is stored all the same, the envelope set aside
+   * with a diagnostic: the agent sent those headers, not the site, and refusing would lose the turn.
+   */
+  private checkSessionEnvelope(envelope: IngestEnvelope, headers: Parameters<typeof sessionIdentity>[0]['headers']): void {
+    if (envelope.capture_site !== undefined && envelope.capture_site !== 'ingest') return;
+    const identity = sessionIdentity({ headers });
+    if (!identity.ok) {
+      throw new Rejection('reject_envelope', 'malformed_envelope', `request_headers: the X-Tapes session envelope's ${identity.error.field} ${identity.error.rule}`);
+    }
   }
 
   /**

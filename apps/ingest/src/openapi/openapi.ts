@@ -31,7 +31,7 @@ const page = { in: 'query', schema: { type: 'string' } };
 export function ingestOpenApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
-    info: { title: 'tapes ingest', version: TAPES_VERSION, description: 'Captured LLM turns in; content-addressed nodes out. Design §6.' },
+    info: { title: 'tapes ingest', version: TAPES_VERSION, description: 'Captured LLM turns in. Reading them back (sessions, turns, search, stats, the DAG) is the read API, documented at /v1/openapi.json. Design §6.' },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required on every route but /ping, /health and /metrics when INGEST_TOKEN is set.' } },
       schemas: {
@@ -71,11 +71,7 @@ export function ingestOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
-      '/v1/ingest/nodes': { get: { summary: 'Nodes, newest first', parameters: [{ name: 'agent', ...page }, { name: 'limit', ...page }, { name: 'cursor', ...page }], responses: { '200': { description: 'A page of nodes' }, '400': errorResponse('Bad cursor or limit') } } },
-      '/v1/heads': { get: { summary: 'Conversation heads (leaves), newest first', parameters: [{ name: 'agent', ...page }, { name: 'limit', ...page }, { name: 'cursor', ...page }], responses: { '200': { description: 'A page of heads' } } } },
-      '/v1/nodes/{hash}': { get: { summary: 'One node', parameters: [{ name: 'hash', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-f0-9]{64}$' } }], responses: { '200': { description: 'The node' }, '404': errorResponse('Unknown hash') } } },
-      '/v1/nodes/{hash}/ancestry': { get: { summary: 'The conversation up to a node, root first', parameters: [{ name: 'hash', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'The chain' }, '404': errorResponse('Unknown hash') } } },
-      '/v1/turns/{id}': { get: { summary: 'A turn’s raw record (by turn id or request id)', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'The raw turn' }, '404': errorResponse('Unknown turn') } } },
+      '/v1/ingest/nodes': { get: { summary: 'Nodes (tapes Go’s shape: count, nodes, next_cursor); the read API’s /v1/nodes is the same list', parameters: [{ name: 'agent', ...page }, { name: 'limit', ...page }, { name: 'cursor', ...page }], responses: { '200': { description: 'A page of nodes' }, '400': errorResponse('Bad cursor or limit') } } },
       '/ping': { get: { security: [], summary: 'Liveness ping', responses: { '200': { description: '{"status":"ok"}' } } } },
       '/health': { get: { security: [], summary: 'Readiness (database ping); /health/live for liveness', responses: { '200': { description: 'Up' }, '503': { description: 'Down' } } } },
       '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { '200': { description: 'Text exposition' } } } },

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ByteBudget } from '@tapes/delivery';
 import { TAPES_CONFIG } from '@tapes/nest-kit';
+import { TURN_EVENTS, type TurnEvents } from '@tapes/read-api';
 import type { ProxyConfig } from '../config/proxy-config';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
 import { WorkerTurnStore } from '../storage/worker-turn-store';
@@ -17,8 +18,8 @@ import { TurnDelivery } from './turn-delivery';
     { provide: ByteBudget, useFactory: (config: ProxyConfig) => new ByteBudget(config.limits.captureQueueBytes), inject: [TAPES_CONFIG] },
     {
       provide: TurnDelivery,
-      useFactory: (config: ProxyConfig, store: WorkerTurnStore, budget: ByteBudget, metrics: ProxyMetrics) => TurnDelivery.create(config, store, budget, metrics),
-      inject: [TAPES_CONFIG, WorkerTurnStore, ByteBudget, ProxyMetrics],
+      useFactory: (config: ProxyConfig, store: WorkerTurnStore, budget: ByteBudget, metrics: ProxyMetrics, events: TurnEvents) => TurnDelivery.create(config, store, budget, metrics, events),
+      inject: [TAPES_CONFIG, WorkerTurnStore, ByteBudget, ProxyMetrics, TURN_EVENTS],
     },
   ],
   exports: [CaptureService, TurnDelivery, ByteBudget],

@@ -87,7 +87,9 @@ class NotATurn implements ExchangeCapture {
 
   constructor(private readonly count: (reason: DropReason) => void) {}
 
-  requestChunk(): void {}
+  requestChunk(): void {
+    // Not a turn: its bytes are forwarded, never held.
+  }
 
   responseStarted(status: number): boolean {
     const verdict = turnPolicy.status(status);
@@ -95,7 +97,9 @@ class NotATurn implements ExchangeCapture {
     return false;
   }
 
-  responseChunk(): void {}
+  responseChunk(): void {
+    // Not a turn: its bytes are forwarded, never held.
+  }
 
   finish(): undefined {
     this.once('non_turn_request');

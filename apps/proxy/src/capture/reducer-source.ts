@@ -10,7 +10,7 @@ export type ReducerSource = 'default' | { readonly module: string; readonly expo
 
 export function loadReducers(source: ReducerSource): Reducer[] {
   if (source === 'default') return createDefaultReducers();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is named at run time, in either thread
+  // The module is named at run time, in either thread: a require, not an import.
   const exported = (require(source.module) as Record<string, unknown>)[source.export];
   if (typeof exported !== 'function') throw new Error(`${source.module} exports no reducer factory named ${source.export}`);
   const reducers = (exported as () => unknown)();

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { decodeCapturedTurn, encodeCapturedTurn, type CapturedTurn } from '@tapes/capture';
 import { DeliveryKit, type AcceptOutcome, type ByteBudget, type DeliveryResult } from '@tapes/delivery';
 import { turnLogLine } from '@tapes/nest-kit';
+import type { TurnEvents } from '@tapes/read-api';
 import { InvalidTurnError, StorageUnavailableError } from '@tapes/storage';
 import type { ProxyConfig } from '../config/proxy-config';
 import type { ProxyMetrics } from '../metrics/proxy-metrics';
@@ -36,7 +37,7 @@ export class TurnDelivery {
 
   private constructor(private readonly kit: DeliveryKit<CapturedTurn>) {}
 
-  static async create(config: ProxyConfig, store: WorkerTurnStore, budget: ByteBudget, metrics: ProxyMetrics): Promise<TurnDelivery> {
+  static async create(config: ProxyConfig, store: WorkerTurnStore, budget: ByteBudget, metrics: ProxyMetrics, turnEvents: TurnEvents): Promise<TurnDelivery> {
     const logger = new Logger(TurnDelivery.name);
     const kit = await DeliveryKit.create<CapturedTurn>({
       journal: { dir: journalDir(config), maxBytes: config.limits.spoolMaxBytes },
@@ -65,6 +66,16 @@ export class TurnDelivery {
             duplicate: result.duplicate === true,
           });
           logger.log({ requestId: label.requestId, headHash: info['headHash'], via, ...line.fields }, line.message);
+          if (!result.duplicate) {
+            turnEvents.publish({
+              session_id: (info['sessionId'] as string | undefined) ?? null,
+              turn_id: String(info['turnId'] ?? ''),
+              thread_id: (info['threadId'] as string | undefined) ?? '',
+              agent: (info['agentName'] as string | undefined) ?? null,
+              outcome,
+              at: new Date().toISOString(),
+            });
+          }
         },
         dropped: (label, reason, detail, err) => {
           metrics.capture.dropped(label.provider, reason);
@@ -97,12 +108,12 @@ export class TurnDelivery {
     return this.kit.stats();
   }
 
-  /** True while storage failed the last attempts. */
   /** Every accepted turn delivered or dropped, or waiting for the target to come back. */
   get settled(): boolean {
     return this.kit.settled;
   }
 
+  /** True while storage failed the last attempts. */
   get storageDown(): boolean {
     return this.kit.targetDown;
   }
@@ -120,7 +131,7 @@ async function record(store: WorkerTurnStore, turn: CapturedTurn): Promise<Deliv
     return {
       kind: 'delivered',
       duplicate: stored.status === 'duplicate',
-      info: { outcome: summary.outcome, model: summary.model, usage: summary.usage, agentName: turn.agentName, newNodes: stored.newNodeCount, turnId: stored.turnId, headHash: stored.headHash },
+      info: { outcome: summary.outcome, model: summary.model, usage: summary.usage, sessionId: summary.sessionId, threadId: summary.threadId, agentName: turn.agentName, newNodes: stored.newNodeCount, turnId: stored.turnId, headHash: stored.headHash },
     };
   }
   const err = recorded.error;

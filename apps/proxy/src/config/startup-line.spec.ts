@@ -11,7 +11,7 @@ describe('the start-up announcement (#10)', () => {
     const lines = linesFor({ TAPES_DATA_DIR: '/data/tapes' });
     expect(lines[0]).toBe('tapes proxy listening on http://127.0.0.1:8080');
     expect(lines[1]).toBe('  storing turns in SQLite /data/tapes/tapes.db (journal /data/tapes/journal)');
-    expect(lines[2]).toMatch(/^  upstreams: anthropic https:\/\/api.anthropic.com · openai https:\/\/api.openai.com · ollama http:\/\/localhost:11434/);
+    expect(lines[2]).toMatch(/^ {2}upstreams: anthropic https:\/\/api.anthropic.com · openai https:\/\/api.openai.com · ollama http:\/\/localhost:11434/);
     expect(lines[3]).toContain('ANTHROPIC_BASE_URL=http://127.0.0.1:8080  OPENAI_BASE_URL=http://127.0.0.1:8080/v1  OLLAMA_HOST=http://127.0.0.1:8080');
   });
 

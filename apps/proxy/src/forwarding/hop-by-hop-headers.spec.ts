@@ -7,7 +7,7 @@ function pairs(flat: string[]): [string, string][] {
 }
 
 describe('upstreamRequestHeaders', () => {
-  it('drops hop-by-hop headers, the ones Connection lists, Host, Expect and the agent header', () => {
+  it('drops hop-by-hop headers, the ones Connection lists, Host, Expect and every X-Tapes-* header', () => {
     const raw = [
       'Host', 'localhost:8080',
       'Connection', 'keep-alive, X-Hop',
@@ -21,6 +21,9 @@ describe('upstreamRequestHeaders', () => {
       'Proxy-Connection', 'keep-alive',
       'Expect', '100-continue',
       'X-Tapes-Agent-Name', 'claude',
+      'X-Tapes-Harness-Session-Id', 's-1',
+      'x-tapes-cwd', '/home/me',
+      'X-Tapes-Something-Newer', 'x',
       'Authorization', 'Bearer sk-1',
       'Content-Type', 'application/json',
     ];

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { AGENT_HEADER } from '@tapes/capture';
+import { isTapesHeader } from '@tapes/capture';
 
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1, formerly RFC 7230 §6.1) describe one connection, not the
@@ -11,10 +11,11 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
 
 /**
  * Request headers the proxy owns on the upstream leg: `Host` names the upstream (undici sets it
- * from the origin), the agent header is for tapes only (design §7), and `Expect: 100-continue` is
- * answered by this server already (undici refuses to send it).
+ * from the origin) and `Expect: 100-continue` is answered by this server already (undici refuses to
+ * send it). `X-Tapes-*` headers (the agent name, the session envelope) are addressed to tapes: they
+ * are captured, never sent on.
  */
-const REQUEST_ONLY = new Set(['host', 'expect', AGENT_HEADER]);
+const REQUEST_ONLY = new Set(['host', 'expect']);
 
 function isHopByHop(lowerName: string, listed: ReadonlySet<string> | undefined): boolean {
   return HOP_BY_HOP.has(lowerName) || lowerName.startsWith('proxy-') || (listed !== undefined && listed.has(lowerName));
@@ -45,7 +46,7 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], connection
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
     const lower = name.toLowerCase();
-    if (REQUEST_ONLY.has(lower) || isHopByHop(lower, listed)) continue;
+    if (REQUEST_ONLY.has(lower) || isTapesHeader(lower) || isHopByHop(lower, listed)) continue;
     out.push(name, rawHeaders[i + 1] as string);
   }
   return out;

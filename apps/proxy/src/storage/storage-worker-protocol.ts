@@ -41,6 +41,9 @@ export type WorkerMethod = (typeof WORKER_METHODS)[number];
 /** What the derivation found, for the per-turn log line and the metrics. */
 export interface RecordSummary {
   outcome: TurnOutcome;
+  /** The session the turn is listed under (sessionIdOf), and its thread: for the live views (#15). */
+  sessionId?: string | undefined;
+  threadId?: string | undefined;
   model?: string | undefined;
   usage?: Usage | undefined;
 }

@@ -1,11 +1,11 @@
 import { readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { toTurnRecord, type CapturedTurn } from '@tapes/capture';
+import { sessionIdOf, toTurnRecord, type CapturedTurn } from '@tapes/capture';
 import type { TurnStore } from '@tapes/storage';
 import { loadReducers } from '../capture/reducer-source';
 import { openTurnStore, type StoreLog } from './open-turn-store';
-import { WORKER_METHODS, toWire, type FromWorker, type RecordReply, type StorageWorkerData, type ToWorker } from './storage-worker-protocol';
+import { WORKER_METHODS, toWire, type FromWorker, type RecordReply, type RecordSummary, type StorageWorkerData, type ToWorker } from './storage-worker-protocol';
 
 /**
  * The storage thread: owns the real TurnStore, turns captured turns into records (decode, reduce,
@@ -34,8 +34,8 @@ export function runStorageWorker(): void {
   let store: TurnStore | undefined;
   const reducers = loadReducers(data.reducers);
   const recordTurn = async (opened: TurnStore, turn: CapturedTurn): Promise<RecordReply> => {
-    const { record, response } = await toTurnRecord(turn, { reducers, project: data.project, maxDecodedBytes: data.maxDecodedBytes });
-    const summary = { outcome: record.outcome, model: response?.model, usage: response?.usage };
+    const { record } = await toTurnRecord(turn, { reducers, project: data.project, maxDecodedBytes: data.maxDecodedBytes });
+    const summary: RecordSummary = { outcome: record.outcome, model: record.model, usage: record.usage, sessionId: sessionIdOf(record), threadId: record.session?.threadId };
     try {
       return { summary, stored: await opened.storeTurn(record) };
     } catch (err) {

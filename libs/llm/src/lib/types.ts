@@ -94,7 +94,9 @@ export type DiagnosticCode =
   /** The response carried more than one choice; only the first is the turn's message. */
   | 'extra_choices'
   /** The capture site stopped the reduction (client gone, upstream died, byte budget spent). */
-  | 'interrupted';
+  | 'interrupted'
+  /** The request's X-Tapes-* session envelope was refused, or some of its fields (field and rule named, never the value). */
+  | 'envelope_error';
 
 export interface Diagnostic {
   code: DiagnosticCode;

@@ -6,7 +6,10 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
  */
 export type TapesErrorCode =
   | 'malformed_envelope'
+  | 'invalid_parameter'
   | 'unauthorized'
+  | 'forbidden'
+  | 'conflict'
   | 'not_found'
   | 'method_not_allowed'
   | 'payload_too_large'
@@ -21,8 +24,11 @@ export type TapesErrorCode =
 
 export const HTTP_STATUS: Record<TapesErrorCode, number> = {
   malformed_envelope: 400,
+  invalid_parameter: 400,
   invalid_cursor: 400,
   unauthorized: 401,
+  forbidden: 403,
+  conflict: 409,
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,

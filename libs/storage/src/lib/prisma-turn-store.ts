@@ -540,6 +540,21 @@ function toStoredTurn(row: Partial<TurnRow> & Omit<TurnRow, 'requestBody' | 'res
     outcome: row.outcome as TurnOutcome,
     diagnostics: JSON.parse(row.diagnostics) as Diagnostic[],
     createdAt: row.createdAt,
+    sessionId: row.sessionId,
+    threadId: row.threadId,
+    harnessId: row.harnessId,
+    harnessVersion: row.harnessVersion,
+    sessionEnvelope: row.sessionEnvelope ? (JSON.parse(row.sessionEnvelope) as Record<string, unknown>) : null,
+    model: row.model,
+    tokens: {
+      input: row.inputTokens ?? 0,
+      output: row.outputTokens ?? 0,
+      cacheWrite: row.cacheWriteTokens ?? 0,
+      cacheRead: row.cacheReadTokens ?? 0,
+      reasoning: row.reasoningTokens ?? 0,
+    },
+    costUsd: row.costUsd,
+    priceVersion: row.priceVersion,
   };
   if (row.api !== null) turn.api = row.api;
   if (row.agentName !== null) turn.agentName = row.agentName;

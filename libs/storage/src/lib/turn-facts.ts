@@ -1,4 +1,4 @@
-import type { TurnRecord } from '@tapes/capture';
+import { sessionIdOf, type TurnRecord } from '@tapes/capture';
 import { formatMicros } from './micro-clock';
 import { InvalidTurnError } from './errors';
 
@@ -36,7 +36,7 @@ export interface TurnFacts {
 export function turnFacts(turn: TurnRecord, limits: { maxStringLength: number }, now: () => Date): TurnFacts {
   const session = turn.session;
   const firstNode = turn.nodes[0];
-  const sessionId = session?.id ?? (firstNode ? `root:${firstNode.hash}` : null);
+  const sessionId = sessionIdOf(turn) ?? null;
   checkString(sessionId, 'session.id', limits.maxStringLength);
   checkString(session?.threadId, 'session.threadId', limits.maxStringLength);
   checkString(session?.harnessId, 'session.harnessId', limits.maxStringLength);

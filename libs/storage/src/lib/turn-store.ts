@@ -49,6 +49,17 @@ export interface StoredTurn {
   endedAt?: Date;
   /** When the turn row was written (millisecond precision). */
   createdAt: Date;
+  /** Session, thread and harness (#14); null session for turns stored before sessions existed and not yet backfilled. */
+  sessionId: string | null;
+  threadId: string;
+  harnessId: string | null;
+  harnessVersion: string | null;
+  /** The session facts the turn carried: cwd, name, parent session, metadata. */
+  sessionEnvelope: Record<string, unknown> | null;
+  model: string | null;
+  tokens: TokenCounts;
+  costUsd: number | null;
+  priceVersion: string | null;
 }
 
 export interface AncestryResult {

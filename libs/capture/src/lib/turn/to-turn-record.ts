@@ -5,8 +5,11 @@ import { decodeBody, type DecodedBody } from '../encoding/decode-body';
 import { selectReducer } from '../policy/select-reducer';
 import type { Reducer } from '../reducer';
 import { headerValue, type CapturedTurn } from './captured-turn';
+import { estimateCost } from '../pricing/estimate-cost';
 import { deriveTurn } from './derive-turn';
 import { decodeErrorDiagnostic } from './decode-diagnostic';
+import { nodeSearchText } from './node-text';
+import { turnSession } from './turn-session';
 import type { TurnOutcome, TurnRecord } from './turn-record';
 
 /** What the site already holds, so it is not worked out twice (ingest's parsed form, a streamed reduction). */
@@ -38,25 +41,34 @@ export interface ToTurnRecordOptions {
  * `unreduced` with diagnostics, raw bytes kept, so it can be re-derived later.
  */
 export async function toTurnRecord(turn: CapturedTurn, options: ToTurnRecordOptions, known: KnownReduction = {}): Promise<DerivedTurnRecord> {
+  const decodeOptions = options.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: options.maxDecodedBytes };
   const reducer = selectReducer(options.reducers, { api: turn.api });
+  // The request JSON serves twice: the reducer parses it, and the session is read from it (Claude
+  // Code names its session in `metadata.user_id`).
+  const document = await requestDocument(turn, decodeOptions);
+  const { session, diagnostics: sessionDiagnostics } = turnSession(turn.requestHeaders, 'document' in document ? document.document : undefined);
   let outcome: TurnOutcome = 'unreduced';
   let nodes: Node[] = [];
   let diagnostics: Diagnostic[];
   let reduced: ChatResponse | undefined;
+  let request: ChatRequest | undefined;
   if (!reducer) {
     diagnostics = [{ code: 'reducer_error', detail: `no reducer for ${turn.api}` }];
   } else {
     try {
-      const decodeOptions = options.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: options.maxDecodedBytes };
       const response = known.response ?? (await reduceResponse(reducer, turn, decodeOptions));
-      const request = known.request ? { parsed: known.request } : await requestDocument(turn, decodeOptions);
-      ({ outcome, nodes, diagnostics } = deriveTurn({ reducer, request, response, path: turn.path, agentName: turn.agentName, project: options.project }));
+      const derived = deriveTurn({ reducer, request: known.request ? { parsed: known.request } : document, response, path: turn.path, agentName: turn.agentName, project: options.project });
+      ({ outcome, nodes, diagnostics } = derived);
+      request = derived.request;
       reduced = response;
     } catch (err) {
       // A reducer or hashing bug: keep the raw turn so it can be re-derived once fixed.
       diagnostics = [{ code: 'reducer_error', detail: `building nodes failed: ${errorMessage(err)}` }];
     }
   }
+  const model = reduced?.model || request?.model || undefined;
+  const usage = reduced?.usage;
+  const cost = estimateCost(model, usage);
   const record: TurnRecord = {
     requestId: turn.requestId,
     provider: turn.provider,
@@ -75,10 +87,15 @@ export async function toTurnRecord(turn: CapturedTurn, options: ToTurnRecordOpti
     ...(turn.responseContentEncoding ? { responseContentEncoding: turn.responseContentEncoding } : {}),
     nodes,
     outcome,
-    diagnostics,
+    diagnostics: [...diagnostics, ...sessionDiagnostics],
     startedAt: turn.startedAt,
     ...(turn.firstByteAt ? { firstByteAt: turn.firstByteAt } : {}),
     endedAt: turn.endedAt,
+    session,
+    ...(model ? { model } : {}),
+    ...(usage ? { usage } : {}),
+    ...(cost ? { cost: { usd: cost.usd, priceVersion: cost.price_version } } : {}),
+    nodeText: nodes.map(nodeSearchText),
   };
   return { record, response: reduced };
 }

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'read-api',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/read-api',
+};
