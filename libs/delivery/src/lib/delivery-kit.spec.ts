@@ -31,11 +31,12 @@ class Target {
 interface Recorded {
   delivered: Array<[string, string]>;
   dropped: Array<[string, string]>;
+  interrupted: string[];
   journalFailures: number;
 }
 
 async function kitFor(target: Target, options: { budget?: ByteBudget; dir?: string; maxBytes?: number; poisonAttempts?: number; reopenMs?: number } = {}) {
-  const recorded: Recorded = { delivered: [], dropped: [], journalFailures: 0 };
+  const recorded: Recorded = { delivered: [], dropped: [], interrupted: [], journalFailures: 0 };
   const budget = options.budget ?? new ByteBudget(1 << 20);
   const kit = await DeliveryKit.create<Item>({
     journal: { dir: options.dir ?? dir, maxBytes: options.maxBytes ?? 1 << 20 },
@@ -53,6 +54,7 @@ async function kitFor(target: Target, options: { budget?: ByteBudget; dir?: stri
       delivered: (label, via) => recorded.delivered.push([label.requestId, via]),
       dropped: (label, reason) => recorded.dropped.push([label.requestId, reason]),
       journalFailed: () => (recorded.journalFailures += 1),
+      interrupted: (label) => recorded.interrupted.push(label.requestId),
     },
   });
   return { kit, budget, recorded };
@@ -129,6 +131,27 @@ describe('DeliveryKit', () => {
     expect(new Set(up.delivered)).toEqual(new Set(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']));
     expect(up.delivered.indexOf('r0')).toBeLessThan(up.delivered.indexOf('r5'));
     await second.kit.stop(1000);
+  });
+
+  it('reports at the next start the exchanges a dead process had in flight, and only those (#12)', async () => {
+    const target = new Target();
+    const first = await kitFor(target);
+    first.kit.start();
+    const journaled = first.kit.track({ requestId: 'r1', provider: 'test' });
+    const notATurn = first.kit.track({ requestId: 'r2', provider: 'test' });
+    const cut = first.kit.track({ requestId: 'r3', provider: 'test' });
+    expect(await cut?.written).toBe(true);
+    expect(await first.kit.accept(item(1), 0, journaled)).toBe('journaled');
+    first.kit.untrack(notATurn!);
+    await until(() => target.delivered.length === 1);
+    // Killed here: no stop(), `r3` still in flight.
+    const second = await kitFor(new Target());
+    expect(second.recorded.interrupted).toEqual(['r3']);
+    second.kit.start();
+    await second.kit.stop(1000);
+    const third = await kitFor(new Target());
+    expect(third.recorded.interrupted).toEqual([]);
+    await third.kit.stop(1000);
   });
 
   it('drops a refused item under its reason and goes on with the rest', async () => {

@@ -29,6 +29,24 @@ export interface DeliveryEvents {
   /** The journal could not be used (open, write or sync); items are kept in memory meanwhile. */
   journalFailed?(err: unknown): void;
   journalRecovered?(recovered: number, damagedSegments: number): void;
+  /**
+   * An exchange a previous run had in flight when it died (killed, crashed, power lost): its
+   * mark was never settled by a journaled item or a drop. Reported once, at start.
+   */
+  interrupted?(label: ItemLabel): void;
+}
+
+/**
+ * An exchange in flight, marked in the journal ({@link DeliveryKit.track}): settled by the item
+ * `accept` journals for it, or by {@link DeliveryKit.untrack} when it ends without one.
+ */
+export interface TrackedExchange {
+  /** Resolves (true) once the mark is in the kernel; false if it could not be written. Never rejects. */
+  readonly written: Promise<boolean>;
+  /** @internal */
+  readonly journal: Journal;
+  /** @internal */
+  readonly id: number;
 }
 
 export interface DeliveryKitOptions<T> {
@@ -119,12 +137,15 @@ export class DeliveryKit<T> {
    * (`journaled`), kept in memory because the journal cannot be used (`memory`), or dropped
    * (counted, `dropped`). Never rejects.
    */
-  async accept(item: T, heldBytes: number): Promise<AcceptOutcome> {
+  async accept(item: T, heldBytes: number, tracked?: TrackedExchange): Promise<AcceptOutcome> {
     const label = this.options.label(item);
     const journal = this.journal;
+    // A mark from a journal since replaced (it failed and was reopened) cannot be settled by this one.
+    const settles = tracked && tracked.journal === journal ? tracked.id : undefined;
+    if (tracked && settles === undefined) this.untrack(tracked);
     if (journal) {
       try {
-        const receipt = await journal.append(this.options.encode(item), label);
+        const receipt = await journal.append(this.options.encode(item), label, settles);
         // Journaled: the capture's bytes are no longer its to hold. The item is kept (outside the
         // budget) only if a free delivery slot will take it; otherwise it is read back from disk.
         this.release(heldBytes);
@@ -146,6 +167,8 @@ export class DeliveryKit<T> {
         );
         return 'journaled';
       } catch (err) {
+        // Counted here (spool_full) or kept in memory: the exchange is no longer in flight.
+        if (tracked) this.untrack(tracked);
         if (err instanceof JournalFullError) {
           this.release(heldBytes);
           this.options.events?.dropped?.(label, 'spool_full', err.message);
@@ -163,6 +186,23 @@ export class DeliveryKit<T> {
     }
     this.enqueue({ seq: this.nextSeq++, id: undefined, label, item, heldBytes, attempts: 0, failures: 0, backlogged: false });
     return 'memory';
+  }
+
+  /**
+   * Marks an exchange in flight (a small journal record, group-committed with the rest): if the
+   * process dies before the exchange ends, the next start reports it (`interrupted`), so a turn
+   * the crash cut is counted rather than silently gone. Undefined while the journal is unusable.
+   */
+  track(label: ItemLabel): TrackedExchange | undefined {
+    const journal = this.journal;
+    if (!journal || this.stopping.signal.aborted) return undefined;
+    const mark = journal.markInFlight({ requestId: label.requestId, provider: label.provider });
+    return { journal, id: mark.id, written: mark.written };
+  }
+
+  /** The tracked exchange ended without an item to journal (dropped and counted, or not a turn). */
+  untrack(tracked: TrackedExchange): void {
+    tracked.journal.ack(tracked.id);
   }
 
   /** Starts delivering, beginning with what a previous run left in the journal. */
@@ -350,6 +390,7 @@ export class DeliveryKit<T> {
       const first = -journal.entries().length;
       journal.entries().forEach((e, i) => this.requeue({ seq: first + i, id: e.id, label: labelOf(e.meta), item: undefined, heldBytes: 0, attempts: 0, failures: 0, backlogged: true }));
       if (journal.recovery.recovered > 0 || journal.recovery.damagedSegments > 0) this.options.events?.journalRecovered?.(journal.recovery.recovered, journal.recovery.damagedSegments);
+      for (const meta of journal.recovery.interrupted) this.options.events?.interrupted?.(labelOf(meta));
       this.pump();
     } catch (err) {
       this.journalUnusable(err);

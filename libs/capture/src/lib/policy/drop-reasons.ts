@@ -40,10 +40,21 @@ export const TRANSPORT_DROP_REASONS = [
   'ingest_reject',
   /** Ingest refused the credentials. */
   'ingest_auth',
+  /**
+   * The store already holds a DIFFERENT turn under this request id (ingest's 409, #13): this
+   * content is refused, the stored turn stays. Retrying would be refused again.
+   */
+  'request_id_conflict',
   /** Storage refused the turn as invalid (not an outage), or it failed too often to keep trying. */
   'storage_reject',
   /** The process was stopping and could keep the turn nowhere. */
   'shutdown',
+  /**
+   * The process died (killed, crashed, lost power) while the exchange was in flight: counted by
+   * the next start from the journal's in-flight mark. The agent saw its response cut or never
+   * got one; a turn it received whole is never counted here (it was journaled before its end).
+   */
+  'process_crash',
 ] as const;
 
 export const DROP_REASONS = [...POLICY_DROP_REASONS, ...TRANSPORT_DROP_REASONS] as const;

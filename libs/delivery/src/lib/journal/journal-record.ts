@@ -5,15 +5,19 @@ import { buf as crc32 } from 'crc-32';
  *
  *   magic u32 'TJR1' | kind u8 | 3 reserved | id u64 | meta length u32 | payload length u32 | crc32 i32 | meta (JSON) | payload
  *
- * `kind` 1 is an item (meta + payload), 2 an acknowledgement of item `id` (no meta, no payload).
+ * `kind` 1 is an item (meta + payload), 2 an acknowledgement of record `id` (no meta, no payload),
+ * 3 an exchange in flight (meta only): written when a capture begins, settled by the item that
+ * names it (meta `inflight`) or by an acknowledgement; one left unsettled by a crash is counted
+ * by the next start.
  * The CRC covers the header fields before it, the meta and the payload, so a record cut short by
  * a crash or overwritten by garbage is recognised and never delivered.
  */
 export const RECORD_HEADER_BYTES = 28;
 const MAGIC = 0x544a5231;
 
-export type RecordKind = 'item' | 'ack';
-const KIND_CODE: Record<RecordKind, number> = { item: 1, ack: 2 };
+export type RecordKind = 'item' | 'ack' | 'inflight';
+const KIND_CODE: Record<RecordKind, number> = { item: 1, ack: 2, inflight: 3 };
+const KIND_OF_CODE: Record<number, RecordKind | undefined> = { 1: 'item', 2: 'ack', 3: 'inflight' };
 
 export type JournalMeta = Readonly<Record<string, string>>;
 
@@ -40,8 +44,7 @@ export function encodeRecord(kind: RecordKind, id: number, meta: JournalMeta | u
 /** The frame at the start of `header` (RECORD_HEADER_BYTES long), or undefined when it is not one. */
 export function decodeRecordHeader(header: Buffer): RecordFrame | undefined {
   if (header.byteLength < RECORD_HEADER_BYTES || header.readUInt32BE(0) !== MAGIC) return undefined;
-  const code = header.readUInt8(4);
-  const kind = code === 1 ? 'item' : code === 2 ? 'ack' : undefined;
+  const kind = KIND_OF_CODE[header.readUInt8(4)];
   if (!kind) return undefined;
   const id = header.readBigUInt64BE(8);
   if (id > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;

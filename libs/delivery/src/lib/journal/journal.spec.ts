@@ -24,7 +24,7 @@ describe('Journal', () => {
     await journal.close();
 
     const again = await Journal.open({ dir, maxBytes: 1 << 20 });
-    expect(again.recovery).toEqual({ recovered: 3, damagedSegments: 0 });
+    expect(again.recovery).toEqual({ recovered: 3, damagedSegments: 0, interrupted: [] });
     expect(again.entries().map((e) => [e.id, e.meta['requestId']])).toEqual([
       [ids[0], 'r0'],
       [ids[2], 'r2'],
@@ -54,7 +54,7 @@ describe('Journal', () => {
     truncateSync(file, statSync(file).size - 10); // the last record loses its tail, as a power cut can leave it
     appendFileSync(file, Buffer.from('garbage'));
     const again = await Journal.open({ dir, maxBytes: 1 << 20 });
-    expect(again.recovery).toEqual({ recovered: 2, damagedSegments: 1 });
+    expect(again.recovery).toEqual({ recovered: 2, damagedSegments: 1, interrupted: [] });
     expect(again.entries()).toHaveLength(2);
     await again.close();
   });
@@ -93,6 +93,42 @@ describe('Journal', () => {
     expect(again.entries().map((e) => e.id)).toEqual([ids[19], ids[19]! + 1]);
     expect(segments().length).toBeLessThanOrEqual(4);
     await again.close();
+  });
+
+  it('reports an exchange marked in flight and never settled once, at the next open (#12)', async () => {
+    const journal = await Journal.open({ dir, maxBytes: 1 << 20 });
+    const settledByItem = journal.markInFlight({ requestId: 'by-item' });
+    const settledByAck = journal.markInFlight({ requestId: 'by-ack' });
+    const cut = journal.markInFlight({ requestId: 'cut', provider: 'anthropic' });
+    await Promise.all([settledByItem.written, settledByAck.written, cut.written]);
+    const item = await journal.append(payload(1), { requestId: 'by-item' }, settledByItem.id);
+    journal.ack(settledByAck.id);
+    // Acknowledging the item later must not revive its mark.
+    journal.ack(item.id);
+    await journal.append(payload(2)); // the acknowledgements land behind a later write
+    // No close: the process dies with `cut` still in flight.
+    const again = await Journal.open({ dir, maxBytes: 1 << 20 });
+    expect(again.recovery.interrupted).toEqual([{ requestId: 'cut', provider: 'anthropic' }]);
+    expect(again.entries()).toHaveLength(1);
+    await again.close();
+    const third = await Journal.open({ dir, maxBytes: 1 << 20 });
+    expect(third.recovery.interrupted).toEqual([]);
+    await third.close();
+    await journal.close();
+  });
+
+  it('keeps a segment holding an unsettled mark, and deletes it once the mark is settled', async () => {
+    const journal = await Journal.open({ dir, maxBytes: 1 << 22, segmentBytes: 1024 });
+    const mark = journal.markInFlight({ requestId: 'long stream' });
+    await mark.written;
+    const first = segments()[0];
+    for (let i = 0; i < 10; i++) journal.ack((await journal.append(payload(i, 400))).id);
+    await journal.append(payload(99, 400));
+    expect(segments()).toContain(first);
+    journal.ack(mark.id);
+    await journal.append(payload(100, 400));
+    await journal.close();
+    expect(segments()).not.toContain(first);
   });
 
   it('writes files only its owner can read, in a directory only its owner can enter (#13)', async () => {

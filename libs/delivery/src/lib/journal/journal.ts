@@ -26,6 +26,19 @@ export interface JournalRecovery {
   readonly recovered: number;
   /** Segments whose tail could not be read (a torn write, damage); what preceded it is kept. */
   readonly damagedSegments: number;
+  /**
+   * Exchanges a previous run marked in flight ({@link Journal.markInFlight}) and never settled:
+   * the process died while they were under way. Their marks are settled on open, so each is
+   * reported once.
+   */
+  readonly interrupted: readonly JournalMeta[];
+}
+
+/** An exchange marked in flight: settled by the item that names it, or by {@link Journal.ack}. */
+export interface InFlightMark {
+  readonly id: number;
+  /** Resolves once the mark is in the kernel (it survives the process being killed); never rejects. */
+  readonly written: Promise<boolean>;
 }
 
 export interface AppendReceipt {
@@ -47,6 +60,8 @@ interface Location {
 }
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+/** The item meta key naming the in-flight mark an item settles. */
+const INFLIGHT_META = 'inflight';
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
 
@@ -69,6 +84,8 @@ export class Journal {
   private liveBytes = 0;
   private nextId: number;
   private readonly sealed = new Set<number>();
+  /** Unsettled in-flight marks → the segment holding them (undefined while the write is pending). */
+  private readonly marks = new Map<number, number | undefined>();
   private lastError: Error | undefined;
 
   private constructor(
@@ -86,6 +103,7 @@ export class Journal {
     await chmod(options.dir, DIR_MODE);
     const sequences = await listSegments(options.dir);
     const items = new Map<number, Location>();
+    const marks = new Map<number, JournalMeta>();
     let maxId = 0;
     let damagedSegments = 0;
     for (const sequence of sequences) {
@@ -93,16 +111,28 @@ export class Journal {
       if (scan.damagedBytes > 0) damagedSegments += 1;
       for (const record of scan.records) {
         maxId = Math.max(maxId, record.id);
-        if (record.kind === 'ack') items.delete(record.id);
-        else items.set(record.id, { sequence, payloadOffset: record.payloadOffset, payloadBytes: record.payloadBytes, bytes: record.bytes, meta: record.meta });
+        if (record.kind === 'ack') {
+          items.delete(record.id);
+          marks.delete(record.id);
+        } else if (record.kind === 'inflight') {
+          marks.set(record.id, record.meta);
+        } else {
+          items.set(record.id, { sequence, payloadOffset: record.payloadOffset, payloadBytes: record.payloadBytes, bytes: record.bytes, meta: record.meta });
+          const settles = record.meta[INFLIGHT_META];
+          if (settles !== undefined) marks.delete(Number(settles));
+        }
       }
     }
     const active = (sequences.at(-1) ?? 0) + 1;
-    let journal: Journal | undefined;
-    const writer = new SegmentWriter(options.dir, active, options.segmentBytes ?? DEFAULT_SEGMENT_BYTES, (sequence) => journal?.segmentSealed(sequence), FILE_MODE);
-    journal = new Journal(options.dir, options.maxBytes, writer, maxId + 1, { recovered: items.size, damagedSegments });
+    // The writer reports sealed segments to the journal made just after it.
+    const owner: { journal?: Journal } = {};
+    const writer = new SegmentWriter(options.dir, active, options.segmentBytes ?? DEFAULT_SEGMENT_BYTES, (sequence) => owner.journal?.segmentSealed(sequence), FILE_MODE);
+    const journal = new Journal(options.dir, options.maxBytes, writer, maxId + 1, { recovered: items.size, damagedSegments, interrupted: [...marks.values()] });
+    owner.journal = journal;
     for (const sequence of sequences) journal.sealed.add(sequence);
     for (const [id, location] of [...items].sort((a, b) => a[0] - b[0])) journal.track(id, location);
+    // Reported once: the interrupted marks are settled before anything new is written.
+    if (marks.size > 0) await writer.write([...marks.keys()].flatMap((id) => encodeRecord('ack', id, undefined, undefined)));
     await journal.collect();
     return journal;
   }
@@ -122,18 +152,47 @@ export class Journal {
     for (const sequence of sequences) {
       for (const record of (await scanSegment(segmentPath(dir, sequence))).records) {
         if (record.kind === 'ack') items.delete(record.id);
-        else items.set(record.id, record.bytes);
+        else if (record.kind === 'item') items.set(record.id, record.bytes);
       }
     }
     return { depth: items.size, bytes: [...items.values()].reduce((a, b) => a + b, 0) };
   }
 
   /**
+   * Marks an exchange in flight (a small record, not counted against `maxBytes`). If the process
+   * dies before the mark is settled — by the item that names it ({@link append}'s `settles`) or by
+   * {@link ack} — the next open reports it under `recovery.interrupted`. The write is not awaited
+   * by the caller unless it must be sure (`written`).
+   */
+  markInFlight(meta: JournalMeta = {}): InFlightMark {
+    const id = this.nextId++;
+    this.marks.set(id, undefined);
+    const written = this.writer.write(encodeRecord('inflight', id, meta, undefined)).then(
+      (receipt) => {
+        // Settled already (a very short exchange): its segment need not wait for it.
+        if (this.marks.has(id)) {
+          this.marks.set(id, receipt.sequence);
+          this.liveBySegment.set(receipt.sequence, (this.liveBySegment.get(receipt.sequence) ?? 0) + 1);
+        }
+        return true;
+      },
+      // Not reported as the journal's error: the turn's own append reports a journal that fails.
+      () => {
+        this.marks.delete(id);
+        return false;
+      },
+    );
+    return { id, written };
+  }
+
+  /**
    * Appends an item. Resolves once the kernel has it (safe against the process dying); rejects
    * with {@link JournalFullError} when `maxBytes` would be exceeded, or with the I/O error.
+   * `settles` names the in-flight mark the item completes (written in the same record, so a crash
+   * cannot leave the item stored and its exchange also counted as interrupted).
    */
-  async append(payload: Uint8Array, meta: JournalMeta = {}): Promise<AppendReceipt> {
-    const buffers = encodeRecord('item', this.nextId, meta, payload);
+  async append(payload: Uint8Array, meta: JournalMeta = {}, settles?: number): Promise<AppendReceipt> {
+    const buffers = encodeRecord('item', this.nextId, settles === undefined ? meta : { ...meta, [INFLIGHT_META]: String(settles) }, payload);
     const bytes = buffers.reduce((n, b) => n + b.byteLength, 0);
     if (this.liveBytes + bytes > this.maxBytes) throw new JournalFullError(`the journal holds ${this.liveBytes} of ${this.maxBytes} bytes; an item of ${bytes} does not fit`);
     const id = this.nextId++;
@@ -143,6 +202,7 @@ export class Journal {
       const receipt = await this.writer.write(buffers);
       this.lastError = undefined;
       this.track(id, { sequence: receipt.sequence, payloadOffset: receipt.offset + RECORD_HEADER_BYTES + buffers[1]!.byteLength, payloadBytes: payload.byteLength, bytes, meta }, false);
+      if (settles !== undefined) this.settleMark(settles);
       receipt.durable.catch((err: unknown) => this.fail(err));
       return { id, durable: receipt.durable };
     } catch (err) {
@@ -157,6 +217,14 @@ export class Journal {
    * (idempotent) delivery after a crash.
    */
   ack(id: number): void {
+    if (this.marks.has(id)) {
+      this.settleMark(id);
+      this.writer.write(encodeRecord('ack', id, undefined, undefined)).then(
+        () => this.collect(),
+        (err: unknown) => this.fail(err),
+      );
+      return;
+    }
     const location = this.live.get(id);
     if (!location) return;
     this.live.delete(id);
@@ -209,6 +277,13 @@ export class Journal {
     this.live.set(id, location);
     if (countBytes) this.liveBytes += location.bytes;
     this.liveBySegment.set(location.sequence, (this.liveBySegment.get(location.sequence) ?? 0) + 1);
+  }
+
+  private settleMark(id: number): void {
+    if (!this.marks.has(id)) return;
+    const sequence = this.marks.get(id);
+    this.marks.delete(id);
+    if (sequence !== undefined) this.liveBySegment.set(sequence, (this.liveBySegment.get(sequence) ?? 1) - 1);
   }
 
   private segmentSealed(sequence: number): void {
