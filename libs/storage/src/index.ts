@@ -32,6 +32,7 @@ export type { InvalidTurnCode, UnavailableReason, MigrationErrorCode } from './l
 export { TURN_LIMITS } from './lib/validate-turn';
 export type { TurnLimits } from './lib/validate-turn';
 export { resolveStorageTarget, DEFAULT_DATA_DIR, DEFAULT_SQLITE_FILE } from './lib/storage-target';
+export { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './lib/private-files';
 export type { Backend, StorageTarget } from './lib/storage-target';
 // Migrations at run time (the plain runner; no wasm). The engine-backed commands (status with
 // Prisma's diagnosis, diff, create) live in lib/migrations/migrate.ts for tools/prisma/migrate.mjs.

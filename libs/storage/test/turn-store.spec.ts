@@ -190,10 +190,42 @@ describe.each(backends)('TurnStore on $name', ({ backend, create }) => {
       const before = await store.counts();
       const second = await store.storeTurn(record);
       expect(second).toEqual({ ...first, status: 'duplicate' });
-      // Even with other content, the requestId decides: the original is kept.
-      const other = await store.storeTurn({ ...record, nodes: chatNodes([['user', 'different']], 'x') });
-      expect(other).toEqual({ ...first, status: 'duplicate' });
+      // The same bytes derived again (a newer reducer, other nodes) are still the same turn.
+      const rederived = await store.storeTurn({ ...record, nodes: chatNodes([['user', 'different']], 'x') });
+      expect(rederived).toEqual({ ...first, status: 'duplicate' });
+      // A body stored as null (none) and an empty one are the same content.
+      const empty = turnRecord(chatNodes([['user', 'no body']], 'ok', { agent: agentName('dup-empty') }), { requestBody: undefined });
+      const emptyFirst = await store.storeTurn(empty);
+      expect(await store.storeTurn({ ...empty, requestBody: new Uint8Array(0) })).toEqual({ ...emptyFirst, status: 'duplicate' });
+      expect((await store.counts()).turns).toBe(before.turns + 1);
+    });
+
+    it.each([
+      { part: 'response', change: { responseBody: Buffer.from('event: message_start\ndata: {"other":true}\n\n') } },
+      { part: 'request', change: { requestBody: Buffer.from('{"model":"other-model"}') } },
+    ])('refuses a reused requestId with a different $part body (#13): request_id_conflict, the original kept', async ({ change }) => {
+      const record = turnRecord(chatNodes([['user', 'conflict?']], 'first', { agent: agentName('conflict') }));
+      const first = await store.storeTurn(record);
+      const before = await store.counts();
+      const refused = store.storeTurn({ ...record, ...change, nodes: chatNodes([['user', 'conflict?']], 'second', { agent: agentName('conflict') }) });
+      await expect(refused).rejects.toBeInstanceOf(InvalidTurnError);
+      await expect(refused).rejects.toMatchObject({ code: 'request_id_conflict', field: 'requestId', message: expect.stringContaining(record.requestId) });
       expect(await store.counts()).toEqual(before);
+      const kept = await store.getTurn(record.requestId);
+      expect(kept?.id).toBe(first.turnId);
+      expect(Buffer.from(kept!.responseBody!).equals(Buffer.from(record.responseBody!))).toBe(true);
+    });
+
+    it('of several stores racing one requestId with different content, one stores and the others conflict', async () => {
+      const stores = [store, ...(await Promise.all([1, 2, 3].map(() => anotherStore())))];
+      const requestId = `req-race-${agentName('conflict')}`;
+      const results = await Promise.allSettled(
+        stores.map((s, i) => s.storeTurn(turnRecord(chatNodes([['user', 'which?']], `answer ${i}`, { agent: agentName('c') }), { requestId, responseBody: Buffer.from(`body ${i}`) }))),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled' && r.value.status === 'stored')).toHaveLength(1);
+      const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(refused).toHaveLength(stores.length - 1);
+      expect(refused.every((r) => (r.reason as InvalidTurnError).code === 'request_id_conflict')).toBe(true);
     });
 
     it('stores a turn raced from several stores exactly once; the others answer duplicate', async () => {

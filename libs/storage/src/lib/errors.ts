@@ -17,7 +17,9 @@ export type InvalidTurnCode =
   /** A body, string or list is over its cap (see {@link TURN_LIMITS}). */
   | 'oversize_field'
   /** A field has the wrong shape (type, enum value, empty request id…). */
-  | 'invalid_field';
+  | 'invalid_field'
+  /** The request id is already stored with different content (#13); the stored turn is kept. */
+  | 'request_id_conflict';
 
 export class InvalidTurnError extends StorageError {
   override readonly name = 'InvalidTurnError';

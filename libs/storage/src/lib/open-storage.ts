@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -11,6 +10,7 @@ import { createMicroClock, type Micros } from './micro-clock';
 import { migrateDeploy } from './migrations/deploy';
 import { PrismaTurnStore, type StorageClient, type StorageLogger } from './prisma-turn-store';
 import { POSTGRES_DIALECT, SQLITE_DIALECT } from './sql-dialect';
+import { securePrivateSqliteFile } from './private-files';
 import { DEFAULT_DATA_DIR, redactUrl, resolveStorageTarget, type StorageTarget } from './storage-target';
 import type { TurnStore } from './turn-store';
 import { TURN_LIMITS, type TurnLimits } from './validate-turn';
@@ -62,7 +62,8 @@ export interface OpenStorageOptions {
 export async function openStorage(options: OpenStorageOptions = {}): Promise<TurnStore> {
   const target = resolveStorageTarget(options.url, options.dataDir ?? DEFAULT_DATA_DIR);
   const log = options.logger;
-  if (target.backend === 'sqlite') fs.mkdirSync(path.dirname(target.file), { recursive: true });
+  // The embedded database's directory is tapes' own data directory: made private too (#13).
+  if (target.backend === 'sqlite') securePrivateSqliteFile(target.file, { ownDir: !options.url?.trim() });
 
   if (options.migrate !== false) {
     try {

@@ -114,14 +114,14 @@ export class PrismaTurnStore implements TurnStore {
     return this.run(async () => {
       const first = turn.nodes[0];
       const { existing, parentFound } = await this.preflight(turn.requestId, first?.parent_hash ?? null);
-      if (existing) return existing;
+      if (existing) return this.duplicateOf(existing, turn);
       if (first?.parent_hash && !parentFound) throw missingParent(first.parent_hash);
       try {
         return await this.db.$transaction((tx) => this.write(tx, valid), this.options.transaction);
       } catch (error) {
         if (error instanceof DuplicateTurn || isUniqueViolation(error, 'request_id')) {
           const original = await this.findStored(turn.requestId);
-          if (original) return original;
+          if (original) return this.duplicateOf(original, turn);
         }
         // The parent existed a moment ago and nodes are never deleted, so this means a database
         // changed under us (restored, truncated); say what the caller can act on.
@@ -138,6 +138,7 @@ export class PrismaTurnStore implements TurnStore {
       try {
         const outcome = await writeTurnInOneStatement(this.db, valid, this.options.clock);
         if (outcome.status === 'missing_parent') throw missingParent(turn.nodes[0]?.parent_hash ?? '');
+        if (outcome.status === 'duplicate') return this.duplicateOf(outcome, turn);
         if (outcome.status !== 'lost_race') return outcome;
       } catch (error) {
         // The parent existed when checked and nodes are never deleted: a database changed under us.
@@ -146,7 +147,7 @@ export class PrismaTurnStore implements TurnStore {
       }
       const original = await this.findStored(turn.requestId);
       if (!original) throw new Error(`turn ${turn.requestId} lost a request_id race but is not stored`);
-      return original;
+      return this.duplicateOf(original, turn);
     });
   }
 
@@ -266,6 +267,23 @@ export class PrismaTurnStore implements TurnStore {
   }
 
   private async findStored(requestId: string): Promise<StoreResult | null> {
+  /**
+   * A request id already stored is an idempotent retry only when it carries the same content: the
+   * same request and response bytes as stored (after redaction, as every site stores them). Other
+   * content under a reused id is refused (`request_id_conflict`, ingest's 409, #13) rather than
+   * answered `duplicate` while the new turn is silently thrown away. Bodies are read back only on
+   * this path, which only retries take.
+   */
+  private async duplicateOf(existing: StoreResult, turn: TurnRecord): Promise<StoreResult> {
+    const stored = await this.db.turn.findUnique({ where: { id: existing.turnId }, select: { requestBody: true, responseBody: true } });
+    if (stored && sameBytes(stored.requestBody, turn.requestBody) && sameBytes(stored.responseBody, turn.responseBody)) return existing;
+    throw new InvalidTurnError(
+      'request_id_conflict',
+      `request_id ${JSON.stringify(turn.requestId)} is already stored (turn ${existing.turnId}) with different content; a different turn needs its own request_id`,
+      'requestId',
+    );
+  }
+
     const row = await this.db.turn.findUnique({
       where: { requestId },
       select: { id: true, headHash: true, nodeCount: true, newNodeCount: true },
@@ -518,6 +536,13 @@ function toStoredNode(row: NodeRow): StoredNode {
     provider: row.provider,
   };
   if (row.agent_name) bucket.agent_name = row.agent_name;
+/** Stored bodies are null when the turn had none; an absent and an empty body are the same content. */
+function sameBytes(stored: Uint8Array | null, incoming: Uint8Array | undefined): boolean {
+  const a = stored ?? new Uint8Array(0);
+  const b = incoming ?? new Uint8Array(0);
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
   const node: StoredNode = { hash: row.hash, parent_hash: row.parent_hash, bucket, created_at: row.created_at };
   if (row.stop_reason) node.stop_reason = row.stop_reason;
   if (row.usage) node.usage = JSON.parse(row.usage) as Usage;

@@ -210,8 +210,9 @@ export interface TurnStore {
   /**
    * Stores a turn in ONE transaction: every node insert-or-ignore by hash (the first writer's
    * metadata is kept), then the turn row. Validates everything first; an invalid turn writes nothing.
-   * A requestId already stored answers `duplicate` with the original's ids and counts and changes
-   * nothing, also when several writers race on the same requestId.
+   * A requestId already stored with the same request and response bytes answers `duplicate` with
+   * the original's ids and counts and changes nothing, also when several writers race on the same
+   * requestId; with different bytes it throws {@link InvalidTurnError} `request_id_conflict` (#13).
    * Usage is never lost to a dedup race (ref §9.3, §13 item 10): when a node already exists without
    * usage (or stop_reason) and the incoming node has it, it is filled in.
    */

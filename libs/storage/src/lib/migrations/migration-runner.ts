@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { MigrationError } from '../errors';
 import type { StorageTarget } from '../storage-target';
+import { securePrivateSqliteFile } from '../private-files';
 import type { MigrationFile, MigrationsFolder } from './migration-files';
 
 /**
@@ -196,6 +197,8 @@ async function deployPostgres(url: string, folder: MigrationsFolder, options: De
 }
 
 async function deploySqlite(file: string, folder: MigrationsFolder, options: DeployOptions): Promise<DeployResult> {
+  // Whoever migrates first creates the file: private from the start, so its -wal/-shm are too (#13).
+  securePrivateSqliteFile(file);
   const db = new Database(file, { timeout: options.busyTimeoutMs ?? 10_000 });
   const session = sqliteSession(db);
   try {
