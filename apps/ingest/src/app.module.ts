@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, RouterModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Reducer } from '@tapes/capture';
-import { CaptureModule, MetricsModule, StorageModule, TAPES_CONFIG, TapesExceptionFilter, tapesLoggerModule } from '@tapes/nest-kit';
+import { CaptureModule, MetricsModule, RetentionModule, StorageModule, TAPES_CONFIG, TapesExceptionFilter, tapesLoggerModule } from '@tapes/nest-kit';
 import type { TurnStore } from '@tapes/storage';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
 import type { IngestConfig } from './config/ingest-config';
@@ -33,6 +33,7 @@ export class AppModule {
         MetricsModule.register({ app: 'ingest', prefix: 'tapes_ingest_' }),
         CaptureModule.forRoot(options.reducers),
         StorageModule.register(options.store ? { store: options.store } : { url: config.DATABASE_URL, dataDir: config.TAPES_DATA_DIR }),
+        RetentionModule.register({ retentionMs: config.TAPES_RETENTION }),
         TerminusModule,
         // The read API (sessions, turns, search, stats, the DAG, live events) at /v1, as the proxy serves it at /_tapes/v1.
         ReadApiModule.register(),

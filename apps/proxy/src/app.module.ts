@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, RouterModule } from '@nestjs/core';
-import { CaptureModule, MetricsModule, TapesExceptionFilter, tapesLoggerModule } from '@tapes/nest-kit';
+import { CaptureModule, MetricsModule, RetentionModule, TapesExceptionFilter, tapesLoggerModule } from '@tapes/nest-kit';
 import { CaptureFeatureModule } from './capture/capture-feature.module';
 import { ReadApiModule } from '@tapes/read-api';
 import type { ProxyConfig } from './config/proxy-config';
@@ -37,6 +37,7 @@ export class AppModule {
         ProxyMetricsModule,
         CaptureModule.forRoot(() => loadReducers(reducers)),
         ProxyStorageModule,
+        RetentionModule.register({ retentionMs: config.retentionMs }),
         CaptureFeatureModule,
         HealthModule,
         ReadApiModule.register(),

@@ -1,5 +1,6 @@
 export { TAPES_CONFIG, ConfigError, parseConfig } from './lib/config';
 export { port, positiveInt, logLevel, httpUrl, databaseUrl, byteSize, parseByteSize } from './lib/env-schema';
+export { duration, parseDuration } from './lib/duration';
 export { METRICS_REGISTRY, TAPES_VERSION, createMetricsRegistry, MetricsModule } from './lib/metrics';
 export { tapesLoggerModule, TapesLogger, logFormat, resolveLogFormat } from './lib/logger';
 export type { LogFormat, TapesLoggerOptions } from './lib/logger';
@@ -13,3 +14,5 @@ export { CaptureMetrics } from './lib/capture-metrics';
 export type { CaptureGaugeSources } from './lib/capture-metrics';
 export { StorageModule, TURN_STORE } from './lib/storage.module';
 export type { StorageModuleOptions } from './lib/storage.module';
+export { RetentionModule, RetentionSweeper } from './lib/retention';
+export type { RetentionOptions } from './lib/retention';

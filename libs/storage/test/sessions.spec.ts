@@ -146,6 +146,23 @@ describe.each(backends)('sessions (#14) on $name', ({ create }) => {
     expect(await store.deleteSession(`gone-${agent}`)).toBeNull();
   });
 
+  it('expires sessions that ended before a cutoff, oldest first, in batches; shared history of a newer session stays (TAPES_RETENTION)', async () => {
+    const agent = agentName('retention');
+    const shared: Array<[string, string]> = [['user', `retention start ${agent}`]];
+    const old1 = sessionTurn(`old1-${agent}`, [...shared, ['assistant', 'A'], ['user', 'old one']], 'r1', { agent, at: '2001-01-01T00:00:00.000Z' });
+    const old2 = sessionTurn(`old2-${agent}`, [['user', `alone ${agent}`]], 'r2', { agent, at: '2001-01-01T01:00:00.000Z' });
+    const fresh = sessionTurn(`new-${agent}`, [...shared, ['assistant', 'A'], ['user', 'new one']], 'r3', { agent, at: '2001-01-03T00:00:00.000Z' });
+    for (const t of [old1, old2, fresh]) await store.storeTurn(t);
+    const cutoff = new Date('2001-01-02T00:00:00.000Z');
+
+    expect(await store.expireSessions(cutoff, { limit: 1 })).toEqual({ sessions: 1, turns: 1, nodes: 2 });
+    expect(await store.getSession(`old1-${agent}`)).toBeNull();
+    expect(await store.expireSessions(cutoff, { limit: 1 })).toEqual({ sessions: 1, turns: 1, nodes: 2 });
+    expect(await store.expireSessions(cutoff)).toEqual({ sessions: 0, turns: 0, nodes: 0 });
+    expect(await store.getSession(`new-${agent}`)).not.toBeNull();
+    expect(await store.ancestry(fresh.nodes.at(-1)!.hash)).toMatchObject({ complete: true });
+  });
+
   it('sums turns, tokens and cost by day, model, agent and harness', async () => {
     const agent = agentName('stats');
     await store.storeTurn(sessionTurn(`stats-${agent}`, [['user', 'a']], 'b', { agent, at: '2027-01-02T10:00:00.000Z', usage: { input: 7, output: 3 }, cost: 0.5 }));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logFormat, byteSize, databaseUrl, logLevel, port, positiveInt } from '@tapes/nest-kit';
+import { byteSize, databaseUrl, duration, logFormat, logLevel, port, positiveInt } from '@tapes/nest-kit';
 
 /** Every setting of the ingest server; all optional: no configuration gives the embedded setup. */
 export const ingestConfigSchema = z.object({
@@ -22,6 +22,8 @@ export const ingestConfigSchema = z.object({
   INGEST_RETRY_AFTER_SECONDS: positiveInt(2),
   /** Tagged on stored nodes (ref: NodeMeta.project). */
   TAPES_PROJECT: z.string().trim().optional().transform((v) => (v ? v : undefined)),
+  /** Sessions whose last turn is older than this are deleted on a schedule (`30d`); unset or 0 keeps everything. */
+  TAPES_RETENTION: duration(0),
   LOG_LEVEL: logLevel,
   /** `pretty` lines for a terminal, `json` for collectors; `auto` (default) picks by whether stdout is a TTY. */
   LOG_FORMAT: logFormat,

@@ -201,6 +201,14 @@ describe('docker/helm/tapes-ingest', () => {
     expect(r.all('Secret').map((s) => s['metadata']['name'])).toEqual(['demo-tapes-ingest']);
   });
 
+  it('passes the retention period to every replica as TAPES_RETENTION, in the syntax ingest reads', () => {
+    const c = ingest(renderChart(chart, { values: [ciValues] }));
+    const value = String(envOf(c, 'TAPES_RETENTION')?.['value']);
+    expect(value).toBe('30d');
+    expect(ingestConfigSchema.parse({ TAPES_RETENTION: value }).TAPES_RETENTION).toBe(30 * 86_400_000);
+    expect(envOf(ingest(renderChart(chart)), 'TAPES_RETENTION')).toBeUndefined();
+  });
+
   it('scrapes /metrics on the port of the Service it selects when the ServiceMonitor is on', () => {
     const r = renderChart(chart, { values: [ciValues] });
     const monitor = r.one('ServiceMonitor');
@@ -232,6 +240,7 @@ describe('docker/helm/tapes-ingest', () => {
     { name: 'a token shorter than ingest accepts', set: ['auth.token=short'], error: /token/ },
     { name: 'a port out of range', set: ['port=70000'], error: /port/ },
     { name: 'an unknown log format', set: ['logFormat=xml'], error: /logFormat/ },
+    { name: 'a retention that is not a duration', set: ['retention=a month'], error: /retention/ },
   ])('refuses $name through values.schema.json', ({ set, error }) => {
     const result = runHelm(['template', 'demo', chart, ...set.flatMap((s) => ['--set', s])]);
     expect(result.status).not.toBe(0);

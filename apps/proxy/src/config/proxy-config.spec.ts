@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { ConfigError, parseConfig } from '@tapes/nest-kit';
-import { parseDuration } from './duration';
+import { ConfigError, parseConfig, parseDuration } from '@tapes/nest-kit';
 import { DEFAULT_UPSTREAMS, parseListenAddress, proxyConfigSchema } from './proxy-config';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -69,6 +68,7 @@ describe('proxy configuration', () => {
         shutdownGraceMs: 5_000,
       },
       storeConcurrency: 4,
+      retentionMs: 0,
     });
   });
 
@@ -108,10 +108,17 @@ describe('proxy configuration', () => {
     ['30s', 30_000],
     ['5m', 300_000],
     ['1h', 3_600_000],
+    ['30d', 2_592_000_000],
     ['1500', 1500],
     ['1.5s', 1500],
     ['soon', undefined],
   ])('reads the duration %s', (text, want) => {
     expect(parseDuration(text)).toBe(want);
+  });
+
+  it('keeps everything unless TAPES_RETENTION is set', () => {
+    expect(parseConfig('proxy', proxyConfigSchema, {}).retentionMs).toBe(0);
+    expect(parseConfig('proxy', proxyConfigSchema, { TAPES_RETENTION: '30d' }).retentionMs).toBe(30 * 86_400_000);
+    expect(() => parseConfig('proxy', proxyConfigSchema, { TAPES_RETENTION: 'a month' })).toThrow(ConfigError);
   });
 });

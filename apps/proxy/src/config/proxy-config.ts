@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { PROVIDER_SPECS, PROVIDERS, type Provider } from '@tapes/capture';
-import { byteSize, databaseUrl, httpUrl, logFormat, logLevel, positiveInt, type LogFormat } from '@tapes/nest-kit';
-import { duration } from './duration';
+import { byteSize, databaseUrl, duration, httpUrl, logFormat, logLevel, positiveInt, type LogFormat } from '@tapes/nest-kit';
 
 /** Where the proxy listens: `host:port`, `:port` (all interfaces, as Go's `:8080`) or `[v6]:port`. */
 export interface ListenAddress {
@@ -54,6 +53,8 @@ export interface ProxyConfig {
   }>;
   /** Turns written to storage at once. */
   storeConcurrency: number;
+  /** Sessions whose last turn is older than this are deleted on a schedule; 0 keeps everything. */
+  retentionMs: number;
 }
 
 /** Each provider's upstream unless configured otherwise (from its ProviderSpec). */
@@ -124,6 +125,7 @@ const schema = z
     TAPES_UPSTREAM_HEADERS_TIMEOUT: duration(300_000),
     TAPES_SHUTDOWN_GRACE: duration(10_000),
     TAPES_STORE_CONCURRENCY: positiveInt(2),
+    TAPES_RETENTION: duration(0),
   })
   .transform(
     (env): ProxyConfig => ({
@@ -146,6 +148,7 @@ const schema = z
         shutdownGraceMs: env.TAPES_SHUTDOWN_GRACE,
       },
       storeConcurrency: env.TAPES_STORE_CONCURRENCY,
+      retentionMs: env.TAPES_RETENTION,
     }),
   );
 

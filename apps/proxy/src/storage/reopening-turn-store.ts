@@ -105,6 +105,10 @@ export class ReopeningTurnStore implements TurnStore {
     return this.current().deleteSession(id);
   }
 
+  expireSessions(cutoff: Date, options?: { limit?: number }): Promise<{ sessions: number; turns: number; nodes: number }> {
+    return this.current().expireSessions(cutoff, options);
+  }
+
   stats(options?: { since?: Date; until?: Date }): Promise<Stats> {
     return this.current().stats(options);
   }

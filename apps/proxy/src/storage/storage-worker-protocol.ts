@@ -31,6 +31,7 @@ export const WORKER_METHODS = [
   'sessionTurns',
   'search',
   'deleteSession',
+  'expireSessions',
   'stats',
   'counts',
   'ping',

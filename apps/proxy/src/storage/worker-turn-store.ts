@@ -141,6 +141,10 @@ export class WorkerTurnStore implements TurnStore {
     return this.call('deleteSession', [id]);
   }
 
+  expireSessions(cutoff: Date, options?: { limit?: number }): Promise<{ sessions: number; turns: number; nodes: number }> {
+    return this.call('expireSessions', [cutoff, options]);
+  }
+
   stats(options?: { since?: Date; until?: Date }): Promise<Stats> {
     return this.call('stats', [options]);
   }

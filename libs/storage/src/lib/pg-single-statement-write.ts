@@ -94,6 +94,7 @@ export async function writeTurnInOneStatement(db: Queryable, valid: ValidatedTur
     p(turn.startedAt ?? null, 'timestamptz'),
     p(turn.firstByteAt ?? null, 'timestamptz'),
     p(turn.endedAt ?? null, 'timestamptz'),
+    p(valid.responseChunksJson, 'text'),
     p(formatMicros(clock()), 'timestamptz'),
     p(facts.sessionId, 'text'),
     p(facts.threadId, 'text'),
@@ -148,7 +149,7 @@ WITH dup AS (SELECT id, head_hash, node_count, new_node_count FROM turns WHERE r
   t AS (
     INSERT INTO turns (id, request_id, provider, api, agent_name, capture_site, method, path, status, request_headers, request_body,
                        response_headers, response_body, response_content_type, response_content_encoding, head_hash, node_count,
-                       new_node_count, outcome, diagnostics, started_at, first_byte_at, ended_at, created_at,
+                       new_node_count, outcome, diagnostics, started_at, first_byte_at, ended_at, response_chunks, created_at,
                        session_id, thread_id, harness_id, harness_version, session_envelope, model, input_tokens, output_tokens,
                        cache_write_tokens, cache_read_tokens, reasoning_tokens, cost_usd, price_version)
     SELECT ${turnValues.join(', ')} WHERE (SELECT ok FROM go)

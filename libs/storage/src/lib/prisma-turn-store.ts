@@ -28,7 +28,7 @@ import { SessionQueries } from './session-queries';
 import { ensureSearchIndex, searchTurns } from './search-index';
 import { deleteSessionIn } from './session-delete';
 import { statsOf } from './stats-queries';
-import type { CaptureSite, HeaderRecord, TurnOutcome, TurnRecord } from '@tapes/capture';
+import type { CaptureSite, ChunkMark, HeaderRecord, TurnOutcome, TurnRecord } from '@tapes/capture';
 import { type TurnLimits, type ValidatedTurn, validateTurn } from './validate-turn';
 import { writeTurnInOneStatement } from './pg-single-statement-write';
 import { sessionUpsert } from './session-write';
@@ -232,6 +232,7 @@ export class PrismaTurnStore implements TurnStore {
           startedAt: turn.startedAt ?? null,
           firstByteAt: turn.firstByteAt ?? null,
           endedAt: turn.endedAt ?? null,
+          responseChunks: valid.responseChunksJson,
           sessionId: facts.sessionId,
           threadId: facts.threadId,
           harnessId: facts.harnessId,
@@ -266,7 +267,6 @@ export class PrismaTurnStore implements TurnStore {
     return { status: 'stored', turnId: id, headHash, nodeCount: nodes.length, newNodeCount };
   }
 
-  private async findStored(requestId: string): Promise<StoreResult | null> {
   /**
    * A request id already stored is an idempotent retry only when it carries the same content: the
    * same request and response bytes as stored (after redaction, as every site stores them). Other
@@ -284,6 +284,7 @@ export class PrismaTurnStore implements TurnStore {
     );
   }
 
+  private async findStored(requestId: string): Promise<StoreResult | null> {
     const row = await this.db.turn.findUnique({
       where: { requestId },
       select: { id: true, headHash: true, nodeCount: true, newNodeCount: true },
@@ -460,6 +461,20 @@ export class PrismaTurnStore implements TurnStore {
     return this.run(() => this.db.$transaction((tx) => deleteSessionIn(tx, this.d, id), this.options.transaction));
   }
 
+  async expireSessions(cutoff: Date, options: { limit?: number } = {}): Promise<{ sessions: number; turns: number; nodes: number }> {
+    const ids = await this.run(() => new SessionQueries(this.db, this.d).endedBefore(cutoff, options.limit ?? 100));
+    const total = { sessions: 0, turns: 0, nodes: 0 };
+    // One transaction per session, as DELETE sessions/:id: a sweep never holds the database long.
+    for (const id of ids) {
+      const deleted = await this.deleteSession(id);
+      if (!deleted) continue; // another replica's sweep got there first
+      total.sessions += 1;
+      total.turns += deleted.turns;
+      total.nodes += deleted.nodes;
+    }
+    return total;
+  }
+
   async stats(options: { since?: Date; until?: Date } = {}): Promise<Stats> {
     return this.run(() => statsOf(this.db, this.d, options));
   }
@@ -521,6 +536,13 @@ function pageSize(limit: number | undefined): number {
   return Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(limit)));
 }
 
+/** Stored bodies are null when the turn had none; an absent and an empty body are the same content. */
+function sameBytes(stored: Uint8Array | null, incoming: Uint8Array | undefined): boolean {
+  const a = stored ?? new Uint8Array(0);
+  const b = incoming ?? new Uint8Array(0);
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
 function bytesOrNull(bytes: Uint8Array | undefined): Uint8Array<ArrayBuffer> | null {
   if (bytes === undefined) return null;
   // Prisma wants a Uint8Array over a plain ArrayBuffer; a Buffer from the pool is a view on a slab.
@@ -536,13 +558,6 @@ function toStoredNode(row: NodeRow): StoredNode {
     provider: row.provider,
   };
   if (row.agent_name) bucket.agent_name = row.agent_name;
-/** Stored bodies are null when the turn had none; an absent and an empty body are the same content. */
-function sameBytes(stored: Uint8Array | null, incoming: Uint8Array | undefined): boolean {
-  const a = stored ?? new Uint8Array(0);
-  const b = incoming ?? new Uint8Array(0);
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-}
-
   const node: StoredNode = { hash: row.hash, parent_hash: row.parent_hash, bucket, created_at: row.created_at };
   if (row.stop_reason) node.stop_reason = row.stop_reason;
   if (row.usage) node.usage = JSON.parse(row.usage) as Usage;
@@ -595,6 +610,7 @@ function toStoredTurn(row: Partial<TurnRow> & Omit<TurnRow, 'requestBody' | 'res
   if (row.startedAt !== null) turn.startedAt = row.startedAt;
   if (row.firstByteAt !== null) turn.firstByteAt = row.firstByteAt;
   if (row.endedAt !== null) turn.endedAt = row.endedAt;
+  if (row.responseChunks) turn.responseChunks = JSON.parse(row.responseChunks) as ChunkMark[];
   return turn;
 }
 

@@ -58,6 +58,12 @@ export class SessionQueries {
     private readonly d: SqlDialect,
   ) {}
 
+  /** Sessions whose last turn ended before `cutoff`, the oldest first (what retention deletes). */
+  async endedBefore(cutoff: Date, limit: number): Promise<string[]> {
+    const rows = await this.db.$queryRawUnsafe<{ id: string }[]>(`SELECT id FROM sessions WHERE ended_at < ${this.d.timestamp(1)} ORDER BY ended_at, id LIMIT ${Math.max(1, Math.floor(limit))}`, micros(cutoff));
+    return rows.map((r) => r.id);
+  }
+
   async list(query: SessionQuery = {}): Promise<Page<SessionRow>> {
     const sort = query.sort ?? 'start';
     const limit = pageSize(query.limit);

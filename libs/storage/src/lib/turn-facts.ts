@@ -101,7 +101,7 @@ export function newNodesText(facts: TurnFacts, isNew: (index: number) => boolean
 
 function searchable(text: string): string {
   // PostgreSQL text cannot hold NUL; search and previews do not need it (the raw bytes keep it).
-  return typeof text === 'string' ? text.replace(/\u0000/g, '\uFFFD') : '';
+  return typeof text === 'string' ? text.replaceAll('\u0000', '\uFFFD') : '';
 }
 
 function checkString(value: unknown, field: string, max: number): void {

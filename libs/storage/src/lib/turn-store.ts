@@ -1,4 +1,4 @@
-import type { CaptureSite, HeaderRecord, TurnOutcome, TurnRecord } from '@tapes/capture';
+import type { CaptureSite, ChunkMark, HeaderRecord, TurnOutcome, TurnRecord } from '@tapes/capture';
 import type { Diagnostic } from '@tapes/llm';
 import type { Node } from '@tapes/merkle';
 import type { Backend } from './storage-target';
@@ -47,6 +47,8 @@ export interface StoredTurn {
   startedAt?: Date;
   firstByteAt?: Date;
   endedAt?: Date;
+  /** When each response chunk arrived (#16): [byte offset into responseBody, ms since startedAt]; absent for turns captured without it. */
+  responseChunks?: ChunkMark[];
   /** When the turn row was written (millisecond precision). */
   createdAt: Date;
   /** Session, thread and harness (#14); null session for turns stored before sessions existed and not yet backfilled. */
@@ -251,6 +253,13 @@ export interface TurnStore {
    * there is no such session.
    */
   deleteSession(id: string): Promise<{ turns: number; nodes: number } | null>;
+
+  /**
+   * Retention (#14, TAPES_RETENTION): deletes up to `limit` (default 100) sessions whose last turn
+   * ended before `cutoff`, oldest first, each as {@link deleteSession} does. Call again while it
+   * reports `sessions === limit`.
+   */
+  expireSessions(cutoff: Date, options?: { limit?: number }): Promise<{ sessions: number; turns: number; nodes: number }>;
 
   /** Turns, tokens and cost by day (UTC), model, agent and harness, over [since, until]. */
   stats(options?: { since?: Date; until?: Date }): Promise<Stats>;

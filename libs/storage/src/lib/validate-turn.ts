@@ -1,6 +1,6 @@
 import { computeHash, isNodeHash, type Node } from '@tapes/merkle';
 import { InvalidTurnError } from './errors';
-import { CAPTURE_SITES, TURN_OUTCOMES, type HeaderRecord, type TurnRecord } from '@tapes/capture';
+import { CAPTURE_SITES, MAX_CHUNK_MARKS, TURN_OUTCOMES, type HeaderRecord, type TurnRecord } from '@tapes/capture';
 import { turnFacts, type TurnFacts } from './turn-facts';
 
 /**
@@ -47,6 +47,8 @@ export interface ValidatedTurn {
   requestHeadersJson: string | null;
   responseHeadersJson: string | null;
   diagnosticsJson: string;
+  /** JSON text of the response's chunk timeline (#16), null when the turn has none. */
+  responseChunksJson: string | null;
   /** Its session columns and search text (#14). */
   facts: TurnFacts;
 }
@@ -84,6 +86,7 @@ export function validateTurn(turn: TurnRecord, limits: TurnLimits = TURN_LIMITS,
   const requestHeadersJson = headers(turn.requestHeaders, 'requestHeaders', limits.maxHeadersBytes);
   const responseHeadersJson = headers(turn.responseHeaders, 'responseHeaders', limits.maxHeadersBytes);
   const diagnosticsJson = diagnostics(turn.diagnostics, limits);
+  const responseChunksJson = chunkMarks(turn.responseChunks, turn.responseBody?.byteLength ?? 0);
 
   if (!Array.isArray(turn.nodes)) invalid('nodes', 'nodes must be an array (empty for an unreduced turn)');
   if (turn.nodes.length > limits.maxNodes) {
@@ -120,7 +123,7 @@ export function validateTurn(turn: TurnRecord, limits: TurnLimits = TURN_LIMITS,
     }
     previous = node;
   });
-  return { turn, contentJson, requestHeadersJson, responseHeadersJson, diagnosticsJson, facts: turnFacts(turn, limits, now) };
+  return { turn, contentJson, requestHeadersJson, responseHeadersJson, diagnosticsJson, responseChunksJson, facts: turnFacts(turn, limits, now) };
 }
 
 function validateNode(node: Node, i: number, limits: TurnLimits): string {
@@ -194,6 +197,23 @@ function headers(value: HeaderRecord | undefined, field: string, max: number): s
   const json = JSON.stringify(value);
   if (Buffer.byteLength(json) > max) oversize(field, `${field} is ${Buffer.byteLength(json)} bytes of JSON; the cap is ${max}`);
   return json;
+}
+
+/** The chunk timeline as toTurnRecord builds it: at most the cap, offsets increasing within the body, times never decreasing. */
+function chunkMarks(value: TurnRecord['responseChunks'], bodyLength: number): string | null {
+  if (value === undefined) return null;
+  if (!Array.isArray(value)) invalid('responseChunks', 'responseChunks must be an array of [byte offset, ms] pairs');
+  if (value.length > MAX_CHUNK_MARKS) oversize('responseChunks', `${value.length} chunk marks; the cap is ${MAX_CHUNK_MARKS}`);
+  let last: readonly number[] | undefined;
+  value.forEach((mark, i) => {
+    const ok = Array.isArray(mark) && mark.length === 2 && Number.isInteger(mark[0]) && mark[0] >= 0 && mark[0] < bodyLength && Number.isFinite(mark[1]) && mark[1] >= 0;
+    if (!ok) invalid(`responseChunks[${i}]`, `responseChunks[${i}] must be [byte offset within the response body, ms ≥ 0]`);
+    if (last && (mark[0] <= (last[0] as number) || mark[1] < (last[1] as number))) {
+      invalid(`responseChunks[${i}]`, `responseChunks[${i}] must come after responseChunks[${i - 1}] (offsets increase, times never decrease)`);
+    }
+    last = mark;
+  });
+  return value.length === 0 ? null : JSON.stringify(value);
 }
 
 function diagnostics(value: TurnRecord['diagnostics'], limits: TurnLimits): string {

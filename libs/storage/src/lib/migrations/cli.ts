@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- the migration command line: its output is what the user reads */
 import { parseArgs } from 'node:util';
 import {
   createMigration,
