@@ -5,6 +5,8 @@ export { Diagnostics } from './lib/diagnostics';
 export { FramedReducer } from './lib/framing/framed-reducer';
 export { FramedReduction, DEFAULT_MAX_BYTES } from './lib/framing/framed-reduction';
 export { sniffBodyFormat } from './lib/framing/body-format';
+export { bodyFrames } from './lib/framing/body-frames';
+export type { BodyFrame, BodyFrames, BodyFramesOptions } from './lib/framing/body-frames';
 export type { BodyFormat } from './lib/framing/body-format';
 export type { TurnAssembler, SseEvent } from './lib/framing/turn-assembler';
 

@@ -6,6 +6,8 @@ export { TurnEvents } from './lib/turn-events';
 export type { TurnStoredEvent } from './lib/turn-events';
 export { TURN_EVENTS } from './lib/read-api.tokens';
 export { readApiDocument, readApiDigest } from './lib/openapi';
+export type { SessionDagJson } from './lib/session-dag';
+export type { TurnDecodedJson } from './lib/turn-decoding';
 export type { SessionJson, SessionDetailJson, ThreadJson, TurnSummaryJson, TurnDetailJson, SearchHitJson, StatsJson, StatsRowJson, TokensJson, PageJson } from './lib/api-shapes';
 export {
   sessionSchema,
@@ -17,4 +19,6 @@ export {
   nodeSchema,
   tokensSchema,
   threadSchema,
+  sessionDagSchema,
+  turnDecodedSchema,
 } from './lib/api-schemas';

@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Module } from '@nestjs/common';
-import { APP_FILTER, NestFactory, RouterModule } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { capturedTurn, createDefaultReducers, toTurnRecord, type TurnRecord } from '@tapes/capture';
-import { StorageModule, TapesExceptionFilter } from '@tapes/nest-kit';
-import { openStorage, type TurnStore } from '@tapes/storage';
-import { ANTHROPIC_FIXTURES, createTestPostgres, createTestSqlite, GEMINI_FIXTURES, readFixture, type TurnFixture } from '@tapes/testing';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { TurnStore } from '@tapes/storage';
+import { ANTHROPIC_FIXTURES, GEMINI_FIXTURES, readFixture } from '@tapes/testing';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { z } from 'zod';
 import {
@@ -22,65 +18,12 @@ import {
   turnDetailSchema,
 } from '../src/lib/api-schemas';
 import { readApiDigest } from '../src/lib/openapi';
-import { ReadApiModule, TURN_EVENTS, type TurnEvents } from '../src/index';
+import { TURN_EVENTS, type TurnEvents } from '../src/index';
+import { BACKENDS, CLAUDE, record, SESSION, startReadApi } from './support/read-api-harness';
 
-const reducers = createDefaultReducers();
-const SESSION = '0d6f1c2e-1111-4a5b-9c8d-123456789abc';
-const CLAUDE = { 'user-agent': 'claude-cli/2.0.31 (external, cli)', 'x-claude-code-session-id': SESSION, 'x-api-key': 'sk-ant-api03-SECRETSECRETSECRET' };
 const claudeCodeTurn = ANTHROPIC_FIXTURES.find((f) => f.name === 'anthropic_extra/claude_code_turn')!;
 const toolUseTurn = ANTHROPIC_FIXTURES.find((f) => f.name === 'anthropic/messages_tool_use')!;
 const geminiTurn = GEMINI_FIXTURES.find((f) => f.complete)!;
-
-async function record(fixture: TurnFixture, requestId: string, headers: Record<string, string>, at: string): Promise<TurnRecord> {
-  const turn = capturedTurn({
-    requestId,
-    site: 'proxy',
-    provider: fixture.provider,
-    api: fixture.api,
-    method: 'POST',
-    path: fixture.path,
-    status: 200,
-    requestHeaders: { 'content-type': 'application/json', ...headers },
-    responseHeaders: fixture.contentType ? { 'content-type': fixture.contentType } : {},
-    requestBody: Buffer.from(JSON.stringify(fixture.request)),
-    responseBody: readFixture(fixture.responseFile),
-    startedAt: new Date(at),
-    firstByteAt: new Date(Date.parse(at) + 300),
-    endedAt: new Date(Date.parse(at) + 2_000),
-  });
-  return (await toTurnRecord(turn, { reducers })).record;
-}
-
-const BACKENDS = [
-  {
-    name: 'sqlite',
-    async open() {
-      const db = createTestSqlite();
-      const store = await openStorage({ url: db.url });
-      return { store, dispose: async () => (await store.close(), db.cleanup()) };
-    },
-  },
-  {
-    name: 'postgresql',
-    async open() {
-      const db = await createTestPostgres();
-      const store = await openStorage({ url: db.url });
-      return { store, dispose: async () => (await store.close(), await db.drop()) };
-    },
-  },
-];
-
-async function startReadApi(store: TurnStore): Promise<NestFastifyApplication> {
-  @Module({
-    imports: [StorageModule.register({ store }), ReadApiModule.register(), RouterModule.register([{ path: 'v1', module: ReadApiModule }])],
-    providers: [{ provide: APP_FILTER, useClass: TapesExceptionFilter }],
-  })
-  class TestModule {}
-  const app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
-  return app;
-}
 
 describe('the read API seal', () => {
   it('matches read-api.openapi.sha256: a change to the API is deliberate (update the file in the same commit)', () => {

@@ -140,6 +140,56 @@ export const ancestrySchema = z.object({
 
 export const deletedSchema = z.object({ deleted: z.object({ session_id: z.string(), turns: z.number().int(), nodes: z.number().int().describe('Nodes no remaining turn referenced') }) });
 
+export const dagNodeSchema = z.object({
+  hash: z.string(),
+  parent_hash: z.string().nullable(),
+  role: z.string(),
+  block_types: z.array(z.string()).describe('The types of its content blocks, in order (text, tool_use, …)'),
+  preview: z.string().describe('The first words of its text (or the tool it calls), at most 160 characters'),
+  turn_id: z.string().nullable().describe('The turn of this session that first brought it into the DAG (null: an earlier session, or a deleted turn)'),
+  thread_id: z.string().nullable().describe('That turn’s thread ("" = the main thread)'),
+  created_at: iso,
+});
+
+export const sessionDagSchema = z
+  .object({
+    session_id: z.string(),
+    nodes: z.array(dagNodeSchema).describe('Every node the session’s turns reach, parents before children'),
+    turns: z
+      .array(z.object({ id: z.string(), thread_id: z.string(), head_hash: z.string().nullable(), outcome: z.enum(['complete', 'partial', 'unreduced']), started_at: iso.nullable() }))
+      .describe('The session’s turns, oldest first, with the node each one ended at'),
+    heads: z.array(z.object({ thread_id: z.string(), hash: z.string() })).describe('Each thread’s head: where its latest turn with nodes ended (the main thread first)'),
+    forks: z.array(z.string()).describe('Nodes with more than one child: where the conversation forked (a retried turn, an edited replay, --continue)'),
+    complete: z.boolean().describe('False when a chain ends at a parent that is not stored, or the node cap was reached'),
+  })
+  .describe("A session's part of the Merkle DAG, for drawing its branches");
+
+export const frameSchema = z.object({ event: z.string().nullable().describe('The SSE event name; null for NDJSON lines and one-shot bodies'), data: z.unknown().describe('The frame parsed as JSON when it is JSON, else its text') });
+
+export const turnDecodedSchema = z
+  .object({
+    turn_id: z.string(),
+    request: z.object({
+      model: z.string().nullable(),
+      system: z.string().nullable().describe('The system prompt (not a DAG node: it is read from the stored request)'),
+      settings: z.record(z.string(), z.unknown()).describe('Request settings other than the messages: max_tokens, temperature, the provider’s own (tool names, thinking, …)'),
+      messages: z.number().int().describe('How many messages the request carried'),
+      error: z.string().optional().describe('Why the stored request could not be read, when it could not'),
+    }),
+    response: z.object({
+      content_type: z.string().nullable(),
+      content_encoding: z.string().nullable(),
+      stored_bytes: z.number().int().describe('The body as captured (still content-encoded)'),
+      decoded_bytes: z.number().int(),
+      decode: z.object({ outcome: z.enum(['decoded', 'salvaged', 'error']), message: z.string().optional() }).describe('Undoing the content encoding'),
+      format: z.enum(['sse', 'ndjson', 'json']).nullable().describe('How the body is framed; null when it is empty'),
+      frames: z.array(frameSchema).describe('The events of a stream in order, or the one-shot document as one frame'),
+      total_frames: z.number().int().describe('All frames in the body (more than frames when cut)'),
+      diagnostics: z.array(diagnosticSchema).describe('What the framing reported (unparseable lines, a body that is not JSON)'),
+    }),
+  })
+  .describe('A turn as decoded on the server: the request as its API reads it, the response body decoded and split into frames');
+
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), next_cursor: z.string().optional().describe('Present only when more items follow') });
 }

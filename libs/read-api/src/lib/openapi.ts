@@ -8,9 +8,11 @@ import {
   nodeSchema,
   pageSchema,
   searchHitSchema,
+  sessionDagSchema,
   sessionDetailSchema,
   sessionSchema,
   statsSchema,
+  turnDecodedSchema,
   turnDetailSchema,
 } from './api-schemas';
 import { pageQuerySchema, rawQuerySchema, searchQuerySchema, sessionsQuerySchema, statsQuerySchema, turnQuerySchema } from './query-schemas';
@@ -57,7 +59,9 @@ export function readApiDocument(version: string): Record<string, unknown> {
         Session: schema(sessionSchema),
         SessionDetail: schema(sessionDetailSchema),
         SessionPage: schema(pageSchema(sessionSchema)),
+        SessionDag: schema(sessionDagSchema),
         TurnDetail: schema(turnDetailSchema),
+        TurnDecoded: schema(turnDecodedSchema),
         SearchPage: schema(pageSchema(searchHitSchema)),
         Stats: schema(statsSchema),
         Node: schema(nodeSchema),
@@ -74,7 +78,17 @@ export function readApiDocument(version: string): Record<string, unknown> {
         get: { summary: 'A session with its threads (main agent, subagents) and each thread’s turns in order', parameters: [idParam('id', 'Session id')], responses: { '200': json('SessionDetail', 'The session'), '404': error('Unknown session'), ...common } },
         delete: { summary: 'Delete a session: its turns and every node no remaining turn references (shared history stays)', parameters: [idParam('id', 'Session id')], responses: { '200': json('Deleted', 'What was deleted'), '404': error('Unknown session'), ...common } },
       },
+      '/sessions/{id}/dag': {
+        get: { summary: "The session's part of the Merkle DAG: its nodes with parents, where it forked, each thread's head", parameters: [idParam('id', 'Session id')], responses: { '200': json('SessionDag', 'The DAG'), '404': error('Unknown session'), ...common } },
+      },
       '/turns/{id}': { get: { summary: 'A turn: its messages, outcome, diagnostics, timings, headers; raw bytes with bodies=true', parameters: [idParam('id', 'Turn id or request id'), ...parameters(turnQuerySchema)], responses: { '200': json('TurnDetail', 'The turn'), '404': error('Unknown turn'), ...common } } },
+      '/turns/{id}/decoded': {
+        get: {
+          summary: 'A turn decoded on the server: the request as its API reads it (system prompt, settings), the response with its content encoding undone and split into frames (a stream as its event list)',
+          parameters: [idParam('id', 'Turn id or request id')],
+          responses: { '200': json('TurnDecoded', 'The decoded turn'), '404': error('Unknown turn'), ...common },
+        },
+      },
       '/turns/{id}/raw': {
         get: {
           summary: 'A body exactly as captured (the response still content-encoded), as a download',

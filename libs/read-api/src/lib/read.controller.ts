@@ -32,6 +32,11 @@ export class ReadController {
     return this.read.session(id);
   }
 
+  @Get('sessions/:id/dag')
+  sessionDag(@Param('id') id: string) {
+    return this.read.sessionDag(id);
+  }
+
   @Delete('sessions/:id')
   deleteSession(@Param('id') id: string) {
     return this.read.deleteSession(id);
@@ -40,6 +45,11 @@ export class ReadController {
   @Get('turns/:id')
   turn(@Param('id') id: string, @Query(new ZodQueryPipe(turnQuerySchema)) query: z.output<typeof turnQuerySchema>) {
     return this.read.turn(id, query.bodies);
+  }
+
+  @Get('turns/:id/decoded')
+  decoded(@Param('id') id: string) {
+    return this.read.decodedTurn(id);
   }
 
   /** The body exactly as captured, for a download (the response still content-encoded: no Content-Encoding header is set, so nothing undoes it). */

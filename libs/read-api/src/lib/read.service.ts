@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isNodeHash } from '@tapes/merkle';
-import { TapesError, TURN_STORE } from '@tapes/nest-kit';
+import type { Reducer } from '@tapes/capture';
+import { REDUCERS, TapesError, TURN_STORE } from '@tapes/nest-kit';
 import { InvalidCursorError, StorageUnavailableError, type SessionQuery, type TurnStore } from '@tapes/storage';
 import type { z } from 'zod';
 import {
@@ -18,6 +19,8 @@ import {
   type TurnDetailJson,
 } from './api-shapes';
 import type { pageQuerySchema, searchQuerySchema, sessionsQuerySchema, statsQuerySchema } from './query-schemas';
+import { sessionDag, type SessionDagJson } from './session-dag';
+import { decodeTurn, type TurnDecodedJson } from './turn-decoding';
 
 /**
  * The one implementation of the read API (#14), behind both apps' routes: validated queries in,
@@ -25,7 +28,10 @@ import type { pageQuerySchema, searchQuerySchema, sessionsQuerySchema, statsQuer
  */
 @Injectable()
 export class ReadService {
-  constructor(@Inject(TURN_STORE) private readonly store: TurnStore) {}
+  constructor(
+    @Inject(TURN_STORE) private readonly store: TurnStore,
+    @Inject(REDUCERS) private readonly reducers: readonly Reducer[],
+  ) {}
 
   async sessions(query: z.output<typeof sessionsQuerySchema>): Promise<PageJson<SessionJson>> {
     const q: SessionQuery = {};
@@ -48,6 +54,14 @@ export class ReadService {
     return sessionDetailJson(session, await this.guard(() => this.store.sessionTurns(id)));
   }
 
+  /** The session's part of the DAG: its nodes with parents, forks and each thread's head (the Branches view). */
+  async sessionDag(id: string): Promise<SessionDagJson> {
+    const session = await this.guard(() => this.store.getSession(id));
+    if (!session) throw new TapesError('not_found', `session ${id} not found`);
+    const turns = await this.guard(() => this.store.sessionTurns(id));
+    return this.guard(() => sessionDag(this.store, id, turns));
+  }
+
   async deleteSession(id: string): Promise<{ deleted: { session_id: string; turns: number; nodes: number } }> {
     const result = await this.guard(() => this.store.deleteSession(id));
     if (!result) throw new TapesError('not_found', `session ${id} not found`);
@@ -60,6 +74,13 @@ export class ReadService {
     const chain = turn.headHash ? await this.guard(() => this.store.ancestry(turn.headHash as string)) : null;
     const sizes = { request: turn.requestBody?.byteLength ?? null, response: turn.responseBody?.byteLength ?? null };
     return turnDetailJson(turn, chain ? [...chain.nodes].reverse() : [], sizes, bodies);
+  }
+
+  /** A turn decoded on the server: its request as its API reads it, its response body decoded and framed. */
+  async decodedTurn(id: string): Promise<TurnDecodedJson> {
+    const turn = await this.guard(() => this.store.getTurn(id, { bodies: true }));
+    if (!turn) throw new TapesError('not_found', `turn ${id} not found`);
+    return decodeTurn(turn, this.reducers);
   }
 
   /** A turn's body exactly as captured (the response still content-encoded), for a download. */

@@ -14,8 +14,8 @@ export abstract class FramedReducer implements Reducer {
   abstract readonly api: string;
   /** Path suffixes of the turn endpoint (`/v1/messages`, `/chat/completions`, …). */
   protected abstract readonly pathSuffixes: readonly string[];
-  /** Framing of a `{`-body whose content type does not say (NDJSON for Ollama). */
-  protected readonly ambiguousJson: BodyFormat = 'json';
+  /** Framing of a `{`-body whose content type does not say (NDJSON for Ollama); public so a body can be shown framed as this reducer frames it (bodyFrames). */
+  readonly ambiguousJson: BodyFormat = 'json';
 
   protected abstract createAssembler(diagnostics: Diagnostics): TurnAssembler;
   abstract parseRequest(document: unknown, context?: RequestContext): ChatRequest;

@@ -18,7 +18,7 @@ export class OllamaChatReducer extends FramedReducer {
   readonly provider = 'ollama' as const;
   readonly api = 'ollama.chat' as const;
   protected readonly pathSuffixes = ['/api/chat'] as const;
-  protected override readonly ambiguousJson: BodyFormat = 'ndjson';
+  override readonly ambiguousJson: BodyFormat = 'ndjson';
 
   protected createAssembler(diagnostics: Diagnostics): TurnAssembler {
     return new OllamaTurnAssembler(diagnostics);
