@@ -1,9 +1,10 @@
 import type { CliCommand } from '../cli-command';
 import { searchCommand } from './search.command';
 import { sessionsCommand } from './sessions.command';
+import { showCommand } from './show.command';
 
 /**
  * Every `tapes` command, in the order `tapes --help` lists them. A new command is one file in this
  * folder exporting a CliCommand and one entry here (apps/cli/README.md, "Adding a command").
  */
-export const COMMANDS: readonly CliCommand[] = [sessionsCommand, searchCommand];
+export const COMMANDS: readonly CliCommand[] = [sessionsCommand, showCommand, searchCommand];

@@ -1,3 +1,4 @@
+import { createDefaultReducers } from '@tapes/capture';
 import { TapesError } from '@tapes/nest-kit';
 import { ReadService } from '@tapes/read-api';
 import type { TurnStore } from '@tapes/storage';
@@ -19,7 +20,7 @@ export class LocalSource implements Source {
     private readonly store: TurnStore,
     readonly description: string,
   ) {
-    this.read = new ReadService(store);
+    this.read = new ReadService(store, createDefaultReducers());
   }
 
   sessions(query: SessionsQuery) {
