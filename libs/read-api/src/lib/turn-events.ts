@@ -25,8 +25,4 @@ export class TurnEvents {
   get stream(): Observable<TurnStoredEvent> {
     return this.subject.asObservable();
   }
-
-  get listeners(): number {
-    return this.subject.observed ? 1 : 0;
-  }
 }
