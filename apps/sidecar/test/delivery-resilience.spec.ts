@@ -31,12 +31,13 @@ async function capture(sidecar: RunningSidecar, ids: string[]): Promise<void> {
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
 /**
- * Where each record of a journal segment starts (libs/delivery journal-record.ts: a 28-byte
- * header whose bytes 16..23 give the meta and payload lengths, then the meta, then the payload).
+ * Where each item record (a turn) of a journal segment starts (libs/delivery journal-record.ts: a
+ * 28-byte header whose byte 4 is the kind — 1 an item, 3 an exchange's in-flight mark — and whose
+ * bytes 16..23 give the meta and payload lengths, then the meta, then the payload).
  */
 function recordOffsets(segment: Buffer): number[] {
   const offsets: number[] = [];
-  for (let at = 0; at + 28 <= segment.length; at += 28 + segment.readUInt32BE(at + 16) + segment.readUInt32BE(at + 20)) offsets.push(at);
+  for (let at = 0; at + 28 <= segment.length; at += 28 + segment.readUInt32BE(at + 16) + segment.readUInt32BE(at + 20)) if (segment.readUInt8(at + 4) === 1) offsets.push(at);
   return offsets;
 }
 
@@ -256,7 +257,7 @@ describe('delivery to ingest', () => {
         await writeFile(file, bytes);
       },
     },
-  ])('skips a journal record $damage found at start-up, and delivers the intact ones before it', async ({ harm }) => {
+  ])('skips a journal record $damage found at start-up, delivers the intact ones before it, and counts the damaged turn', async ({ harm }) => {
     const first = await sidecarWith();
     await ingest.goAway();
     const turns = ids('damaged', 3);
@@ -276,7 +277,10 @@ describe('delivery to ingest', () => {
     await ingest.until(() => ingest.stored.size === 2);
     await next.until(() => next.journal().depth === 0 && next.delivery.settled, 'journal emptied');
     expect(ingest.posts.map((p) => p.request_id).sort()).toEqual(['damaged-0', 'damaged-1']);
-    expect(await next.metric('tapes_extproc_turns_dropped_total')).toBe(0);
+    // The damaged turn's in-flight mark (written before it) was never settled by a readable item:
+    // counted once, as an exchange the previous process did not finish (#12), not silently gone.
+    expect(await next.metric('tapes_extproc_turns_dropped_total')).toBe(1);
+    expect(await next.metric('tapes_extproc_turns_dropped_total', { reason: 'process_crash' })).toBe(1);
   });
 
   it('keeps delivering, from memory, while the journal cannot be written, and reports it on /health/live and journal_up', async () => {

@@ -43,8 +43,14 @@ export class EnvoyClient {
     }) as unknown as Client & { Process: () => ProcessStream };
   }
 
-  /** Sends the messages of one exchange and half-closes the stream (Envoy's normal end). */
-  play(messages: readonly ProcessingRequest[]): Promise<PlayedExchange> {
+  /**
+   * Sends the messages of one exchange and half-closes the stream (Envoy's normal end).
+   * `onReply` sees each reply as it arrives (the kill -9 scenario: the reply to the last message
+   * is the moment Envoy hands the end of the response to its client); `gapMs` paces the messages
+   * after the first, as a streaming upstream does.
+   */
+  play(messages: readonly ProcessingRequest[], options: { onReply?: (kind: string, replies: number) => void; gapMs?: number } = {}): Promise<PlayedExchange> {
+    const { onReply, gapMs = 0 } = options;
     return new Promise<PlayedExchange>((resolve, reject) => {
       const call = this.client.Process();
       const replies: string[] = [];
@@ -58,6 +64,7 @@ export class EnvoyClient {
         reject(error);
       };
       const sendNext = (): void => {
+        if (failed) return;
         while (next < messages.length) {
           const message = messages[next++]!;
           call.write(message);
@@ -71,9 +78,11 @@ export class EnvoyClient {
       call.on('data', (reply: ProcessingResponse) => {
         const kind = reply.response ?? '(unset)';
         replies.push(kind);
+        onReply?.(kind, replies.length);
         if (kind !== waitingFor) return fail(new Error(`reply of case ${kind} while Envoy waited for ${waitingFor ?? 'nothing'}`));
         waitingFor = undefined;
-        sendNext();
+        if (gapMs > 0) setTimeout(sendNext, gapMs);
+        else sendNext();
       });
       call.on('error', (err: ServiceError) => fail(new Error(`ext_proc stream failed (${err.code}): ${err.message}`)));
       call.on('status', (s: { code: number }) => {

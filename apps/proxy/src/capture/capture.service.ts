@@ -26,6 +26,12 @@ export interface ExchangeCapture {
   /** Resolves once the turn is safe (journaled); awaited before a complete response is ended. */
   finish(interruption?: Interruption): Promise<unknown> | undefined;
   drop(reason: DropReason, detail: string): void;
+  /**
+   * The write of the exchange's in-flight mark: awaited before the client sees the response
+   * begin, so a turn a crash cuts afterwards is counted at the next start (`process_crash`).
+   * Almost always done by then (it was issued before the request went upstream).
+   */
+  readonly inFlightMarked?: Promise<unknown> | undefined;
 }
 
 /**
@@ -54,16 +60,21 @@ export class CaptureService {
     const verdict = turnPolicy.request({ method, path: route.path, provider: route.provider, reducers: this.reducers });
     if (!verdict.turn) return new NotATurn((reason) => this.metrics.capture.dropped(route.provider, reason));
     const context: TurnCaptureContext = { requestId: randomUUID(), provider: route.provider, reducer: verdict.reducer, agentName: route.agentName, method, path: route.upstreamPath, requestHeaders, startedAt };
-    return new TurnCapture(context, this.budget, this.maxBodyBytes, {
-      dropped: (ctx, reason, detail) => this.dropped(ctx, reason, detail),
+    const tracked = this.delivery.track({ requestId: context.requestId, provider: context.provider });
+    const capture = new TurnCapture(context, this.budget, this.maxBodyBytes, {
+      dropped: (ctx, reason, detail) => {
+        if (tracked) this.delivery.untrack(tracked);
+        this.dropped(ctx, reason, detail);
+      },
       finished: (turn, held) => {
         this.metrics.capture.turnsCaptured.inc({ provider: turn.provider });
-        const accepted = this.delivery.accept(turn, held);
+        const accepted = this.delivery.accept(turn, held, tracked);
         this.accepting.add(accepted);
         void accepted.finally(() => this.accepting.delete(accepted));
         return accepted;
       },
     });
+    return Object.assign(capture, { inFlightMarked: tracked?.written });
   }
 
   /** Resolves once every finished capture has been handed to delivery (shutdown). */

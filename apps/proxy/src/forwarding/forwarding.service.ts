@@ -113,6 +113,8 @@ export class ForwardingService {
     this.metrics.upstreamLatency.observe({ provider }, (performance.now() - started) / 1000);
     this.metrics.requests.inc({ provider, status });
     const tapResponse = capture.responseStarted(status, upstream.headers);
+    // A turn the crash could cut from here on must be counted by the next start: its mark is on disk first.
+    if (tapResponse && capture.inFlightMarked) await capture.inFlightMarked;
 
     res.writeHead(status, upstream.statusText || undefined, clientResponseHeaders(upstream.headers));
     // When no body byte has arrived yet (a stream whose first event may be seconds away), the

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { decodeCapturedTurn, encodeCapturedTurn, toIngestEnvelope, type CapturedTurn } from '@tapes/capture';
-import { DeliveryKit, type AcceptOutcome, type ByteBudget, type DeliveryResult } from '@tapes/delivery';
+import { DeliveryKit, type AcceptOutcome, type ByteBudget, type DeliveryResult, type ItemLabel, type TrackedExchange } from '@tapes/delivery';
 import type { SidecarConfig } from '../config/sidecar-config';
 import type { SidecarMetrics } from '../metrics/sidecar-metrics';
 import type { IngestClient, IngestPostResult } from './ingest-client';
@@ -48,15 +48,29 @@ export class TurnDelivery {
         unavailable: (detail, waitMs) => logger.warn({ waitMs }, `ingest unavailable (${detail}): turns wait in the journal`),
         journalFailed: (err) => logger.error({ err, dir: config.SPOOL_DIR }, `the journal in ${config.SPOOL_DIR} cannot be written: turns are kept in memory only until it can`),
         journalRecovered: (recovered, damaged) => logger.log({ recovered, damagedSegments: damaged, dir: config.SPOOL_DIR }, `journal: ${recovered} turns from the previous run to deliver`),
+        interrupted: (label) => {
+          metrics.capture.dropped(label.provider, 'process_crash');
+          logger.warn({ requestId: label.requestId, provider: label.provider, reason: 'process_crash' }, 'turn lost: the previous process died while this exchange was in flight');
+        },
       },
     });
     metrics.observe({ journal: () => kit.stats(), captureBytes: () => budget.inUse });
     return new TurnDelivery(kit);
   }
 
+  /** Marks an exchange in flight, so a crash before it ends is counted at the next start. */
+  track(label: ItemLabel): TrackedExchange | undefined {
+    return this.kit.track(label);
+  }
+
+  /** The tracked exchange ended without a turn (not recorded or dropped, and counted). */
+  untrack(tracked: TrackedExchange): void {
+    this.kit.untrack(tracked);
+  }
+
   /** Journals the turn (resolves once a crash can no longer lose it) and queues it for ingest. */
-  accept(turn: CapturedTurn, heldBytes: number): Promise<AcceptOutcome> {
-    return this.kit.accept(turn, heldBytes);
+  accept(turn: CapturedTurn, heldBytes: number, tracked?: TrackedExchange): Promise<AcceptOutcome> {
+    return this.kit.accept(turn, heldBytes, tracked);
   }
 
   start(): void {

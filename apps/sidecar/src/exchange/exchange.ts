@@ -76,6 +76,11 @@ export class Exchange {
     return this.requestId;
   }
 
+  /** The provider while the exchange is a turn under way (admitted by the turn policy, not ended). */
+  get turnProvider(): string | undefined {
+    return this.ended ? undefined : this.eligibleFor?.reducer.provider;
+  }
+
   onMessage(message: ProcessingRequest): ExchangeEnd | undefined {
     if (this.ended) return undefined;
     switch (message.request) {

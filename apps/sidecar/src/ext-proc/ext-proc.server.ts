@@ -1,7 +1,7 @@
 import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Reducer } from '@tapes/capture';
-import { ByteBudget } from '@tapes/delivery';
+import { ByteBudget, type TrackedExchange } from '@tapes/delivery';
 import { REDUCERS, TAPES_CONFIG } from '@tapes/nest-kit';
 import type { SidecarConfig } from '../config/sidecar-config';
 import { TurnDelivery } from '../delivery/turn-delivery';
@@ -92,9 +92,21 @@ export class ExtProcServer implements OnApplicationBootstrap, OnModuleDestroy {
   private serve(call: ServerDuplexStream<ProcessingRequest, ProcessingKind>): void {
     const exchange = new Exchange({ reducers: this.reducers, budget: this.budget, maxBodyBytes: this.config.CAPTURE_MAX_BODY_BYTES });
     this.metrics.inflightExchanges.inc();
+    // The journal's in-flight mark of a turn under way: a crash before it ends is counted at the next start.
+    let tracked: TrackedExchange | undefined;
+    let marked = false;
     const handler: ProcessCallHandler = new ProcessCallHandler(call, exchange, {
-      onMessage: (kind) => this.metrics.message(kind),
-      onEnd: (end) => this.onEnd(end),
+      onMessage: (kind) => {
+        this.metrics.message(kind);
+        const provider = exchange.turnProvider;
+        if (!tracked && provider && exchange.id !== undefined) {
+          tracked = this.delivery.track({ requestId: exchange.id, provider });
+          void tracked?.written.then(() => (marked = true));
+        }
+        // Envoy lets the response begin once this reply is written: the mark must be on disk by then.
+        return kind === 'response_headers' && tracked && !marked ? tracked.written : undefined;
+      },
+      onEnd: (end) => this.onEnd(end, tracked),
       onClosed: () => {
         this.open.delete(handler);
         this.metrics.inflightExchanges.dec();
@@ -104,26 +116,28 @@ export class ExtProcServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.open.add(handler);
   }
 
-  private onEnd(end: ExchangeEnd): void {
+  /** Counts the end; a captured turn is handed to delivery, and its journal write returned (awaited before the deciding reply). */
+  private onEnd(end: ExchangeEnd, tracked: TrackedExchange | undefined): Promise<unknown> | undefined {
     this.metrics.exchanges.inc({ outcome: end.outcome });
+    if (end.outcome !== 'captured' && tracked) this.delivery.untrack(tracked);
     switch (end.outcome) {
       case 'captured': {
         this.metrics.capture.turnsCaptured.inc({ provider: end.turn.provider });
-        const accepted = this.delivery.accept(end.turn, end.heldBytes);
+        const accepted = this.delivery.accept(end.turn, end.heldBytes, tracked);
         this.accepting.add(accepted);
         void accepted.finally(() => this.accepting.delete(accepted));
-        return;
+        return accepted;
       }
       case 'not_recorded':
         this.metrics.capture.dropped(end.provider, end.reason);
         this.logger.debug({ requestId: end.requestId, reason: end.reason }, 'exchange not recorded');
-        return;
+        return undefined;
       case 'dropped':
         this.metrics.capture.dropped(end.provider, end.reason);
         this.logger.warn({ requestId: end.requestId, provider: end.provider, reason: end.reason }, 'turn dropped before delivery');
-        return;
+        return undefined;
       case 'empty':
-        return;
+        return undefined;
     }
   }
 }
