@@ -85,6 +85,17 @@ export class SiteDatabase {
     return rows.map((r) => ({ requestBody: r.request_body ? Buffer.from(r.request_body).toString('utf8') : '', outcome: r.outcome }));
   }
 
+  /**
+   * The migration history as the migration runner wrote it (PostgreSQL): one row per attempt, so a
+   * migration two start-ups both applied shows twice; started_at is the applying transaction's start.
+   */
+  async migrationRows(): Promise<{ name: string; finished: boolean; rolledBack: boolean; startedAt: string }[]> {
+    const rows = await this.query<{ migration_name: string; finished: boolean; rolled_back: boolean; started_at: string }>(
+      'SELECT migration_name, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back, started_at::text AS started_at FROM "_prisma_migrations" ORDER BY migration_name',
+    );
+    return rows.map((r) => ({ name: r.migration_name, finished: r.finished, rolledBack: r.rolled_back, startedAt: r.started_at }));
+  }
+
   async dispose(): Promise<void> {
     await this.reader?.close();
     this.reader = undefined;
