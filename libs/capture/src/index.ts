@@ -49,6 +49,8 @@ export type { DerivedTurn } from './lib/turn/derive-turn';
 export { CAPTURE_SITES, TURN_OUTCOMES } from './lib/turn/turn-record';
 export type { TurnRecord, TurnOutcome, CaptureSite, TurnSession, TurnCost } from './lib/turn/turn-record';
 export { encodeCapturedTurn, decodeCapturedTurn, CapturedTurnCodecError } from './lib/turn/captured-turn-codec';
+export { ChunkTimeline, MAX_CHUNK_MARKS, usableChunkMarks } from './lib/turn/chunk-timeline';
+export type { ChunkMark } from './lib/turn/chunk-timeline';
 export { decodeErrorDiagnostic } from './lib/turn/decode-diagnostic';
 export {
   ingestEnvelopeSchema,

@@ -45,6 +45,14 @@ describe('toTurnRecord: the one pipeline from a captured exchange to its stored 
     expect(Buffer.from(gzip.responseBody!).equals(readFixture(fixture.responseFile))).toBe(false); // stored as captured, still encoded
   });
 
+  it('keeps the chunk timeline that describes the response body (#16), and none when the site recorded none', async () => {
+    const fixture = ANTHROPIC_FIXTURES.find((f) => f.streamed && f.complete)!;
+    const length = readFixture(fixture.responseFile).byteLength;
+    const timed = (await toTurnRecord(captured(fixture, { responseChunks: [[0, 300], [100, 340], [length, 900]] }), { reducers })).record;
+    expect(timed.responseChunks).toEqual([[0, 300], [100, 340]]); // a mark past the body describes nothing
+    expect((await toTurnRecord(captured(fixture), { reducers })).record).not.toHaveProperty('responseChunks');
+  });
+
   it('decodes a zstd-compressed request body for capture (#12: Codex and pi send them)', async () => {
     const fixture = OPENAI_FIXTURES.find((f) => f.api === 'openai.responses' && f.complete)!;
     const { compress } = await import('@bokuweb/zstd-wasm').then(async (z) => (await z.init(), z));

@@ -4,7 +4,7 @@ import { TurnCapture } from './turn-capture';
 
 const reducer = selectReducer(createDefaultReducers(), { api: 'anthropic.messages' })!;
 
-function capture(budget: ByteBudget, maxBodyBytes = 1024) {
+function capture(budget: ByteBudget, maxBodyBytes = 1024, now?: () => Date) {
   const events: { dropped?: { reason: DropReason; detail: string }; finished?: { turn: CapturedTurn; held: number } } = {};
   const turn = new TurnCapture(
     { requestId: 'r1', provider: 'anthropic', reducer, agentName: 'claude', method: 'POST', path: '/v1/messages?key=sk-secret', requestHeaders: { 'x-api-key': 'sk-ant-secret' }, startedAt: new Date(0) },
@@ -14,6 +14,7 @@ function capture(budget: ByteBudget, maxBodyBytes = 1024) {
       dropped: (_c, reason, detail) => (events.dropped = { reason, detail }),
       finished: async (t, held) => (events.finished = { turn: t, held }),
     },
+    now,
   );
   return { turn, events };
 }
@@ -36,6 +37,22 @@ describe('TurnCapture', () => {
     expect(finished.held).toBe(13 + 18);
     expect(budget.inUse).toBe(31); // released by delivery once the turn leaves memory
     expect(turn.active).toBe(false);
+  });
+
+  it('records where each response chunk began and when it arrived, for replay (#16)', async () => {
+    const times = [300, 320, 1_250, 1_260, 1_300];
+    const { turn, events } = capture(new ByteBudget(1000), 1024, () => new Date(times.shift() ?? 2_000));
+    turn.requestChunk(Buffer.from('{}'));
+    turn.responseStarted(200, { 'content-type': 'text/event-stream' });
+    for (const piece of ['event: a\n\n', 'event: b\n\n', '', 'event: c\n\n']) turn.responseChunk(Buffer.from(piece));
+    await turn.finish();
+    // Milliseconds since the exchange started (new Date(0)); the empty chunk is no boundary.
+    expect(events.finished!.turn.responseChunks).toEqual([
+      [0, 300],
+      [10, 320],
+      [20, 1_260],
+    ]);
+    expect(events.finished!.turn.firstByteAt).toEqual(new Date(300));
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { capturedTurn, turnPolicy, type CapturedTurn, type DropReason, type Interruption, type Reducer } from '@tapes/capture';
+import { capturedTurn, ChunkTimeline, turnPolicy, type CapturedTurn, type DropReason, type Interruption, type Reducer } from '@tapes/capture';
 import type { ByteBudget } from '@tapes/delivery';
 
 /** What is known about an exchange when its capture begins. */
@@ -48,6 +48,8 @@ export class TurnCapture {
   private status = 0;
   private responseHeaders: IncomingHttpHeaders = {};
   private firstByteAt: Date | undefined;
+  /** Chunk boundaries and arrival times, for `tapes replay --timing recorded` (#16); bounded. */
+  private readonly chunkTimes = new ChunkTimeline();
   private state: 'request' | 'response' | 'done' = 'request';
 
   constructor(
@@ -91,7 +93,9 @@ export class TurnCapture {
   /** A response body chunk, after it was handed on to the client. */
   responseChunk(chunk: Buffer): void {
     if (this.state !== 'response') return;
-    this.firstByteAt ??= this.now();
+    const now = this.now();
+    this.firstByteAt ??= now;
+    this.chunkTimes.add(chunk.byteLength, now.getTime() - this.context.startedAt.getTime());
     this.responseBytes += chunk.byteLength;
     if (this.responseBytes > this.maxBodyBytes) return this.drop('response_over_budget', `response body over the ${this.maxBodyBytes}-byte capture limit`);
     if (!this.hold(chunk.byteLength)) return;
@@ -129,6 +133,7 @@ export class TurnCapture {
       startedAt: context.startedAt,
       firstByteAt: this.firstByteAt,
       endedAt: this.now(),
+      responseChunks: this.chunkTimes.toMarks(),
     });
     this.requestChunks.length = 0;
     this.responseChunks = [];

@@ -53,6 +53,18 @@ describe('Exchange', () => {
     expect(turn.firstByteAt?.getTime()).toBeLessThan(turn.endedAt.getTime());
   });
 
+  it('records where each response chunk began and when it arrived, for replay (#16)', () => {
+    const exchange = new Exchange(options());
+    const first = RESPONSE.subarray(0, 30);
+    const turn = capturedTurn(feed(exchange, envoySequence(script({ responseChunks: [first, Buffer.alloc(0), RESPONSE.subarray(30)] }))));
+    // The clock advances 1 s per reading; the request headers started the exchange.
+    const marks = turn.responseChunks ?? [];
+    expect(marks.map(([offset]) => offset)).toEqual([0, 30]);
+    expect(marks[0]![1]).toBe(turn.firstByteAt!.getTime() - turn.startedAt.getTime());
+    expect(marks[1]![1]).toBeGreaterThan(marks[0]![1]);
+    expect(toIngestEnvelope(turn).response_chunks).toEqual(marks);
+  });
+
   it('redacts credentials in both header sets and keeps multi-value headers separate', () => {
     const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script({ requestHeaders: { authorization: 'Bearer sk-x', 'x-request-id': 'r' } }))));
     expect(turn.requestHeaders['authorization']).toMatch(REDACTION_MARKER);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AGENT_HEADER, capturedTurn, resolveAgentRoute, turnPolicy, type HeaderRecord, type Interruption, type Reducer } from '@tapes/capture';
+import { AGENT_HEADER, capturedTurn, ChunkTimeline, MAX_CHUNK_MARKS, resolveAgentRoute, turnPolicy, type HeaderRecord, type Interruption, type Reducer } from '@tapes/capture';
 import type { ByteBudget } from '@tapes/delivery';
 import type { HttpBodyMessage, HttpHeadersMessage, ProcessingRequest } from '../ext-proc/processing-messages';
 import type { CaptureDropReason, ExchangeEnd, NotRecordedReason } from './exchange-end';
@@ -65,6 +65,9 @@ export class Exchange {
   private reserved = 0;
   private startedAt: Date | undefined;
   private firstByteAt: Date | undefined;
+  /** Response chunk boundaries and arrival times, for `tapes replay --timing recorded` (#16); bounded. */
+  private readonly chunkTimes = new ChunkTimeline();
+  private chunkMarksReserved = 0;
   private readonly now: () => Date;
 
   constructor(private readonly options: ExchangeOptions) {
@@ -159,10 +162,17 @@ export class Exchange {
     const chunk = message?.body;
     if (chunk && chunk.length > 0) {
       if (side.bytes + chunk.length > this.options.maxBodyBytes) return this.drop(side === this.request ? 'request_over_budget' : 'response_over_budget');
-      if (!this.reserve(payloadBytes(chunk.length))) return this.drop('capture_budget');
+      // The turn's chunk timeline travels in the payload too: one mark per response chunk, up to its cap.
+      const markBytes = side === this.response && this.chunkMarksReserved < MAX_CHUNK_MARKS ? CHUNK_MARK_PAYLOAD_BYTES : 0;
+      if (!this.reserve(payloadBytes(chunk.length) + markBytes)) return this.drop('capture_budget');
+      if (markBytes > 0) this.chunkMarksReserved += 1;
       side.chunks.push(ownBytes(chunk));
       side.bytes += chunk.length;
-      if (side === this.response && this.firstByteAt === undefined) this.firstByteAt = this.now();
+      if (side === this.response) {
+        const now = this.now();
+        this.firstByteAt ??= now;
+        this.chunkTimes.add(chunk.length, now.getTime() - (this.startedAt ?? now).getTime());
+      }
     }
     if (message?.end_of_stream !== true) return undefined;
     if (side === this.request) {
@@ -209,6 +219,7 @@ export class Exchange {
       startedAt: this.startedAt,
       firstByteAt: this.firstByteAt,
       endedAt: this.now(),
+      responseChunks: this.chunkTimes.toMarks(),
     });
     // The reservation now belongs to the turn; delivery releases it.
     const heldBytes = this.reserved;
@@ -250,6 +261,9 @@ function usableRequestId(header: string | undefined): string | undefined {
 
 /** The envelope's fixed fields (provider, path, ids, status, timestamps, field names). */
 const ENVELOPE_OVERHEAD_BYTES = 512;
+
+/** One `[offset,ms],` of `response_chunks` in the payload: two numbers of up to 10 digits and 4 characters. */
+const CHUNK_MARK_PAYLOAD_BYTES = 24;
 
 function jsonBytes(headers: HeaderRecord): number {
   return Buffer.byteLength(JSON.stringify(headers));

@@ -6,6 +6,10 @@ import type { CapturedTurn } from './captured-turn';
  * response body as raw bytes. Bodies can be megabytes of binary (compressed responses); base64
  * inside the JSON would cost a third more disk and a copy both ways. Integrity is the journal's
  * business (each record carries a checksum).
+ *
+ * Optional fields are added without a version bump, so records written before a field existed
+ * still decode (a journal survives an upgrade): `responseChunks` (#16) is one; a record without it
+ * decodes to a turn without it (the spec keeps a record written before #16, byte for byte).
  */
 const VERSION = 3;
 

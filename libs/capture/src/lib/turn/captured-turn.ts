@@ -1,6 +1,7 @@
 import type { Interruption } from '../reducer';
 import { redactHeaders, redactQuery, type HeaderRecord } from '../policy/redaction';
 import type { CaptureSite } from './turn-record';
+import type { ChunkMark } from './chunk-timeline';
 
 /**
  * One exchange that passed the turn policy, exactly as a capture site took it: the raw request and
@@ -36,6 +37,8 @@ export interface CapturedTurn {
   readonly startedAt: Date;
   readonly firstByteAt?: Date | undefined;
   readonly endedAt: Date;
+  /** When each response chunk arrived (a {@link ChunkTimeline}'s marks); absent from sites and journal records that predate #16. */
+  readonly responseChunks?: readonly ChunkMark[] | undefined;
 }
 
 /** What a site knows, headers as they came (`capturedTurn` redacts them). */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CAPTURE_SITES } from './turn-record';
 import { headerValue, type CapturedTurn } from './captured-turn';
 import type { Interruption } from '../reducer';
+import { MAX_CHUNK_MARKS } from './chunk-timeline';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const headerMap = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
@@ -41,6 +42,12 @@ export const ingestEnvelopeSchema = z
     started_at: isoTime.optional(),
     first_byte_at: isoTime.optional(),
     ended_at: isoTime.optional(),
+    // #16: when each response chunk arrived, [byte offset into the response body, ms since started_at].
+    response_chunks: z
+      .array(z.tuple([z.number().int().min(0), z.number().min(0)]), { error: 'must be an array of [byte offset, milliseconds] pairs' })
+      .max(MAX_CHUNK_MARKS, `must have at most ${MAX_CHUNK_MARKS} entries`)
+      .refine((marks) => marks.every((mark, i) => i === 0 || mark[0] > (marks[i - 1] as [number, number])[0]), 'byte offsets must increase')
+      .optional(),
   })
   .superRefine((turn, ctx) => {
     const requestForms = ['request', 'request_body', 'request_body_base64'].filter((k) => turn[k as keyof typeof turn] !== undefined);
@@ -104,6 +111,7 @@ export function toIngestEnvelope(turn: CapturedTurn): IngestEnvelopeInput {
     started_at: turn.startedAt.toISOString(),
     ...(turn.firstByteAt ? { first_byte_at: turn.firstByteAt.toISOString() } : {}),
     ended_at: turn.endedAt.toISOString(),
+    ...(turn.responseChunks?.length ? { response_chunks: turn.responseChunks.map(([offset, at]) => [offset, at] as [number, number]) } : {}),
   };
 }
 
@@ -153,6 +161,7 @@ export function envelopeToCapturedTurn(
     startedAt: startedAt ?? endedAt ?? context.now,
     ...(envelope.first_byte_at ? { firstByteAt: new Date(envelope.first_byte_at) } : {}),
     endedAt: endedAt ?? context.now,
+    ...(envelope.response_chunks ? { responseChunks: envelope.response_chunks } : {}),
   };
 }
 

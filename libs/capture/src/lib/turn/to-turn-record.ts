@@ -10,6 +10,7 @@ import { deriveTurn } from './derive-turn';
 import { decodeErrorDiagnostic } from './decode-diagnostic';
 import { nodeSearchText } from './node-text';
 import { turnSession } from './turn-session';
+import { usableChunkMarks } from './chunk-timeline';
 import type { TurnOutcome, TurnRecord } from './turn-record';
 
 /** What the site already holds, so it is not worked out twice (ingest's parsed form, a streamed reduction). */
@@ -69,6 +70,7 @@ export async function toTurnRecord(turn: CapturedTurn, options: ToTurnRecordOpti
   const model = reduced?.model || request?.model || undefined;
   const usage = reduced?.usage;
   const cost = estimateCost(model, usage);
+  const responseChunks = usableChunkMarks(turn.responseChunks, turn.responseBody.byteLength);
   const record: TurnRecord = {
     requestId: turn.requestId,
     provider: turn.provider,
@@ -91,6 +93,7 @@ export async function toTurnRecord(turn: CapturedTurn, options: ToTurnRecordOpti
     startedAt: turn.startedAt,
     ...(turn.firstByteAt ? { firstByteAt: turn.firstByteAt } : {}),
     endedAt: turn.endedAt,
+    ...(responseChunks ? { responseChunks } : {}),
     session,
     ...(model ? { model } : {}),
     ...(usage ? { usage } : {}),

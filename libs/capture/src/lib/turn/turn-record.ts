@@ -1,6 +1,7 @@
 import type { Diagnostic, Usage } from '@tapes/llm';
 import type { Node } from '@tapes/merkle';
 import type { HeaderRecord } from '../policy/redaction';
+import type { ChunkMark } from './chunk-timeline';
 
 /** Where a turn was captured (design §3). */
 export const CAPTURE_SITES = ['proxy', 'ingest', 'sidecar'] as const;
@@ -81,6 +82,8 @@ export interface TurnRecord {
   startedAt?: Date;
   firstByteAt?: Date;
   endedAt?: Date;
+  /** When each response chunk arrived, offsets into `responseBody` (#16, what `tapes replay` paces by); absent when the site did not record it. */
+  responseChunks?: ChunkMark[];
   /** Its session and thread (#14). */
   session?: TurnSession;
   /** The model that answered (the response's, else the request's). */
