@@ -94,7 +94,9 @@ describe('one Claude Code session, the same at every site (#14)', () => {
   const processes: AppProcess[] = [];
   let upstream: MockUpstream;
   let envoy: EnvoyClient;
-  let sites: Record<'proxy' | 'sidecar' | 'ingest', { readBase: string }>;
+  let sites: Record<'proxy' | 'sidecar' | 'ingest', { readBase: string; headers?: Record<string, string> }>;
+  // The sidecar and its ingest share INGEST_TOKEN, as deployed: it proves the sidecar (#13) and guards reads.
+  const sidecarToken = 'contract-sidecar-ingest-token-0123456789';
   const forwardedHeaders: Array<Record<string, string | string[] | undefined>> = [];
 
   beforeAll(async () => {
@@ -102,11 +104,11 @@ describe('one Claude Code session, the same at every site (#14)', () => {
     databases.push(proxyDb, sidecarDb, ingestDb);
     upstream = await MockUpstream.start();
     const proxy = await proxyProcess({ label: 'proxy', upstream: upstream.url, databaseUrl: proxyDb.url });
-    const sidecarIngest = await ingestProcess({ label: "ingest (the sidecar's)", databaseUrl: sidecarDb.url });
+    const sidecarIngest = await ingestProcess({ label: "ingest (the sidecar's)", databaseUrl: sidecarDb.url, token: sidecarToken });
     const ingest = await ingestProcess({ label: 'ingest (direct posts)', databaseUrl: ingestDb.url });
     processes.push(proxy, sidecarIngest, ingest);
     await Promise.all([sidecarIngest.start(), ingest.start(), proxy.start()]);
-    const sidecar = await sidecarProcess({ ingestUrl: sidecarIngest.url });
+    const sidecar = await sidecarProcess({ ingestUrl: sidecarIngest.url, token: sidecarToken });
     processes.push(sidecar);
     await sidecar.start();
     envoy = new EnvoyClient(sidecar.grpcPort);
@@ -133,7 +135,7 @@ describe('one Claude Code session, the same at every site (#14)', () => {
       });
       expect(posted.status).toBe(202);
     }
-    sites = { proxy: { readBase: `${proxy.url}/_tapes/v1` }, sidecar: { readBase: `${sidecarIngest.url}/v1` }, ingest: { readBase: `${ingest.url}/v1` } };
+    sites = { proxy: { readBase: `${proxy.url}/_tapes/v1` }, sidecar: { readBase: `${sidecarIngest.url}/v1`, headers: { authorization: `Bearer ${sidecarToken}` } }, ingest: { readBase: `${ingest.url}/v1` } };
   }, 180_000);
 
   afterAll(async () => {
@@ -166,7 +168,7 @@ describe('one Claude Code session, the same at every site (#14)', () => {
     );
     const base = sites[site].readBase;
     const session = await eventually(`${site} to store all ${RUN.length} turns of the session`, async () => {
-      const res = await fetch(`${base}/sessions/${SESSION}`);
+      const res = await fetch(`${base}/sessions/${SESSION}`, { headers: sites[site].headers ?? {} });
       if (res.status !== 200) return undefined;
       const body = (await res.json()) as SessionJson;
       return body.turn_count === RUN.length ? body : undefined;
@@ -185,7 +187,7 @@ describe('one Claude Code session, the same at every site (#14)', () => {
     expect(session.cost_usd).toBeCloseTo(want.cost, 9);
     expect(want.cost).toBeGreaterThan(0);
     // The list agrees with the detail, and nothing else was made a session.
-    const list = (await (await fetch(`${base}/sessions`)).json()) as { items: SessionJson[] };
+    const list = (await (await fetch(`${base}/sessions`, { headers: sites[site].headers ?? {} })).json()) as { items: SessionJson[] };
     expect(list.items.map((s) => [s.id, s.turn_count, s.thread_count])).toEqual([[SESSION, RUN.length, 2]]);
   });
 });

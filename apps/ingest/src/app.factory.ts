@@ -1,10 +1,11 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { TapesLogger } from '@tapes/nest-kit';
+import { installAccessControl, TapesLogger } from '@tapes/nest-kit';
 import { AppModule, type IngestAppOptions } from './app.module';
+import { ingestAccessPolicy } from './auth/ingest-access-policy';
 import { IngestMetrics } from './ingest/ingest.metrics';
 
-type CountedRequest = { tapesHandled?: boolean; tapesAuthRejected?: boolean };
+type CountedRequest = { tapesHandled?: boolean };
 
 /** Builds the ingest app (not yet listening): shared by main.ts and the tests. */
 export async function createIngestApp(options: IngestAppOptions): Promise<NestFastifyApplication> {
@@ -16,6 +17,8 @@ export async function createIngestApp(options: IngestAppOptions): Promise<NestFa
   // unparseable JSON, 401) are counted too: the #192 review found paths invisible to metrics.
   const metrics = app.get(IngestMetrics);
   const fastify = app.getHttpAdapter().getInstance();
+  // Tokens and the Host check run first, before any body is read or parsed (#13).
+  installAccessControl(fastify, ingestAccessPolicy(options.config));
   fastify.addHook('preHandler', async (req) => {
     (req as unknown as CountedRequest).tapesHandled = true;
   });

@@ -1,10 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, RouterModule } from '@nestjs/core';
+import { APP_FILTER, RouterModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Reducer } from '@tapes/capture';
 import { CaptureModule, MetricsModule, RetentionModule, StorageModule, TAPES_CONFIG, TapesExceptionFilter, tapesLoggerModule } from '@tapes/nest-kit';
 import type { TurnStore } from '@tapes/storage';
-import { BearerAuthGuard } from './auth/bearer-auth.guard';
 import type { IngestConfig } from './config/ingest-config';
 import { HealthController } from './health/health.controller';
 import { IngestBatchService } from './ingest/ingest-batch.service';
@@ -45,7 +44,6 @@ export class AppModule {
         IngestMetrics,
         IngestService,
         IngestBatchService,
-        { provide: APP_GUARD, useClass: BearerAuthGuard },
         { provide: APP_FILTER, useClass: TapesExceptionFilter },
       ],
     };

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { closeOnSignals, ConfigError, parseConfig, TapesLogger } from '@tapes/nest-kit';
+import { closeOnSignals, ConfigError, isLoopbackBind, parseConfig, TapesLogger } from '@tapes/nest-kit';
 import { createDefaultReducers } from '@tapes/capture';
 import { createIngestApp } from './app.factory';
 import { ingestConfigSchema } from './config/ingest-config';
@@ -12,14 +12,22 @@ async function main(): Promise<void> {
   closeOnSignals(app, logger);
   const base = `http://${config.INGEST_HOST.includes(':') ? `[${config.INGEST_HOST}]` : config.INGEST_HOST}:${config.INGEST_PORT}`;
   const storage = config.DATABASE_URL ? `PostgreSQL ${config.DATABASE_URL.replace(/\/\/[^@/]*@/, '//***@')}` : `SQLite ${config.TAPES_DATA_DIR}/tapes.db`;
+  const exposed = !isLoopbackBind(config.INGEST_HOST);
+  // Who may post and read, in plain words: the token, or its absence and what that exposes (#13).
+  const auth = config.INGEST_TOKEN
+    ? 'token required to post and to read turns (INGEST_TOKEN)'
+    : exposed
+      ? 'OFF (INGEST_AUTH=off) — anyone who can reach this port may post turns, and read them from an allowed Host'
+      : 'off — anyone on this machine may post and read turns (set INGEST_TOKEN to require one)';
+  const hosts = `reads answer Host localhost / 127.0.0.1 / [::1]${config.INGEST_ALLOWED_HOSTS.length ? ` and ${config.INGEST_ALLOWED_HOSTS.join(', ')}` : ''} (INGEST_ALLOWED_HOSTS)`;
   logger.announce(
     [
-      `tapes ingest listening on ${base}`,
+      `tapes ingest listening on ${base}${exposed ? ' — reachable from other machines' : ''}`,
       `  storing turns in ${storage}`,
-      `  auth: ${config.INGEST_TOKEN ? 'bearer token required (INGEST_TOKEN)' : 'off — anyone who can reach this port may post and read turns'}`,
+      `  auth: ${auth}; ${hosts}`,
       `  post turns to ${base}/v1/ingest · API description ${base}/openapi.json`,
     ],
-    { listen: `${config.INGEST_HOST}:${config.INGEST_PORT}`, storage, auth: config.INGEST_TOKEN ? 'bearer' : 'off' },
+    { listen: `${config.INGEST_HOST}:${config.INGEST_PORT}`, storage, auth: config.INGEST_TOKEN ? 'bearer' : 'off', allowedHosts: config.INGEST_ALLOWED_HOSTS },
   );
 }
 

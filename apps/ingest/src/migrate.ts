@@ -14,9 +14,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, parseConfig, positiveInt } from '@tapes/nest-kit';
 import { migrateDeploy, resolveStorageTarget, StorageError } from '@tapes/storage';
-import { ingestConfigSchema } from './config/ingest-config';
+import { ingestSettings } from './config/ingest-config';
 
-export const migrateConfigSchema = ingestConfigSchema.pick({ DATABASE_URL: true, TAPES_DATA_DIR: true }).extend({
+export const migrateConfigSchema = ingestSettings.pick({ DATABASE_URL: true, TAPES_DATA_DIR: true }).extend({
   /** How long to wait for the migration lock another process holds (a replica migrating at start-up), ms. */
   MIGRATION_LOCK_TIMEOUT_MS: positiveInt(300_000),
 });

@@ -1,18 +1,28 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { RequestListener } from 'node:http';
-import { TapesLogger } from '@tapes/nest-kit';
+import { installAccessControl, TapesLogger } from '@tapes/nest-kit';
+import { ensurePrivateDir } from '@tapes/storage';
+import { proxyAccessPolicy } from './access/proxy-access-policy';
 import { AppModule, INTERNAL_PREFIX, type ProxyAppOptions } from './app.module';
 import { ForwardingService } from './forwarding/forwarding.service';
+import { ProxyMetrics } from './metrics/proxy-metrics';
 import { createProxyServer, type ExchangeHandler } from './forwarding/proxy-server';
 
 /** Builds the proxy app, initialised but not listening: shared by main.ts, the tests and the benchmark. */
 export async function createProxyApp(options: ProxyAppOptions): Promise<NestFastifyApplication> {
   // Set once the app is initialised; the server does not listen before that.
   const exchanges: { handler?: ExchangeHandler } = {};
-  const adapter = new FastifyAdapter({ serverFactory: (fastifyHandler: RequestListener) => createProxyServer(fastifyHandler, INTERNAL_PREFIX, () => exchanges.handler) });
+  // The data directory holds the database and the journal: the owner's alone (#13).
+  ensurePrivateDir(options.config.dataDir);
+  const limits = { maxConnections: options.config.limits.maxConnections };
+  const adapter = new FastifyAdapter({ serverFactory: (fastifyHandler: RequestListener) => createProxyServer(fastifyHandler, INTERNAL_PREFIX, () => exchanges.handler, limits) });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(TapesLogger));
+  // Before any route: the Host check and the read token run ahead of routing and body parsing (#13).
+  installAccessControl(app.getHttpAdapter().getInstance(), proxyAccessPolicy(options.config, INTERNAL_PREFIX));
+  const refused = app.get(ProxyMetrics).connectionsRefused;
+  app.getHttpServer().on('drop', () => refused.inc());
   await app.init();
   const forwarding = app.get(ForwardingService);
   exchanges.handler = { forward: (req, res) => void forwarding.forward(req, res) };

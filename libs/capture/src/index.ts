@@ -32,6 +32,7 @@ export { selectReducer, endpointPath } from './lib/policy/select-reducer';
 export { redactHeaders, redactQuery, isSecretHeader, REDACTED } from './lib/policy/redaction';
 export type { HeaderRecord } from './lib/policy/redaction';
 export { resolveAgentRoute, AGENT_HEADER } from './lib/policy/agent-route';
+export { agentNameProblem, sanitizeAgentName, headerText, AGENT_NAME_MAX_BYTES, AGENT_NAME_DIAGNOSTIC } from './lib/policy/agent-name';
 export type { AgentRoute } from './lib/policy/agent-route';
 export { DROP_REASONS, POLICY_DROP_REASONS, TRANSPORT_DROP_REASONS, isDropReason } from './lib/policy/drop-reasons';
 export type { DropReason, PolicyDropReason, TransportDropReason } from './lib/policy/drop-reasons';

@@ -16,3 +16,6 @@ export { StorageModule, TURN_STORE } from './lib/storage.module';
 export type { StorageModuleOptions } from './lib/storage.module';
 export { RetentionModule, RetentionSweeper } from './lib/retention';
 export type { RetentionOptions } from './lib/retention';
+export { installAccessControl, credentialOf, READ_COOKIE, LOGIN_PARAM } from './lib/access/access-control';
+export type { AccessClass, AccessPolicy, Credential } from './lib/access/access-control';
+export { hostAllowed, isLoopbackBind, isLoopbackName, allowedHosts, secretToken } from './lib/access/hosts';

@@ -82,6 +82,8 @@ export interface CaptureColumns {
  * Every site writes to its own database, so no site can borrow another's nodes through dedup;
  * PostgreSQL and SQLite are both among them.
  */
+const SIDECAR_TOKEN = 'contract-sidecar-ingest-token-0123456789';
+
 export async function startCaptureColumns(): Promise<CaptureColumns> {
   const kinds: Record<ColumnId, DatabaseKind> = {
     proxy: 'postgresql',
@@ -94,12 +96,13 @@ export async function startCaptureColumns(): Promise<CaptureColumns> {
   const databases = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await SiteDatabase.create(kinds[id])] as const))) as Record<ColumnId, SiteDatabase>;
   const upstream = await MockUpstream.start();
   const proxy = await proxyProcess({ upstream: upstream.url, databaseUrl: databases.proxy.url });
-  const sidecarIngest = await ingestProcess({ label: "ingest (the sidecar's)", databaseUrl: databases.sidecar.url });
-  const observabilityIngest = await ingestProcess({ label: "ingest (the observability sidecar's)", databaseUrl: databases['sidecar-observability'].url });
+  // A sidecar and its ingest share INGEST_TOKEN, as deployed: only a proved sidecar's turn is stored as captured by `sidecar` (#13).
+  const sidecarIngest = await ingestProcess({ label: "ingest (the sidecar's)", databaseUrl: databases.sidecar.url, token: SIDECAR_TOKEN });
+  const observabilityIngest = await ingestProcess({ label: "ingest (the observability sidecar's)", databaseUrl: databases['sidecar-observability'].url, token: SIDECAR_TOKEN });
   const rawIngest = await ingestProcess({ label: 'ingest (raw posts)', databaseUrl: databases['ingest-raw'].url });
   const parsedIngest = await ingestProcess({ label: 'ingest (parsed posts)', databaseUrl: databases['ingest-parsed'].url });
-  const sidecar = await sidecarProcess({ ingestUrl: sidecarIngest.url });
-  const observabilitySidecar = await sidecarProcess({ label: 'sidecar (observability mode)', ingestUrl: observabilityIngest.url });
+  const sidecar = await sidecarProcess({ ingestUrl: sidecarIngest.url, token: SIDECAR_TOKEN });
+  const observabilitySidecar = await sidecarProcess({ label: 'sidecar (observability mode)', ingestUrl: observabilityIngest.url, token: SIDECAR_TOKEN });
   const processes: AppProcess[] = [proxy, sidecarIngest, observabilityIngest, rawIngest, parsedIngest, sidecar, observabilitySidecar];
   const envoys: EnvoyClient[] = [];
 

@@ -2,10 +2,8 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { TurnStore } from '@tapes/storage';
 import { TURN_STORE } from '@tapes/nest-kit';
-import { Public } from '../auth/bearer-auth.guard';
 
-/** Liveness, readiness (database ping) and tapes' `/ping`. */
-@Public()
+/** Liveness, readiness (database ping) and tapes' `/ping`; open to every caller (ingest-access-policy.ts). */
 @Controller()
 export class HealthController {
   constructor(

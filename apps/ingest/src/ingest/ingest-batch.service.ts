@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TAPES_CONFIG, TapesError, type ErrorBody } from '@tapes/nest-kit';
+import { TAPES_CONFIG, TapesError, type Credential, type ErrorBody } from '@tapes/nest-kit';
 import type { IngestConfig } from '../config/ingest-config';
 import { IngestMetrics } from './ingest.metrics';
 import { IngestService, type AcceptedTurn } from './ingest.service';
@@ -27,7 +27,7 @@ export class IngestBatchService {
     @Inject(TAPES_CONFIG) private readonly config: IngestConfig,
   ) {}
 
-  async ingestBatch(body: unknown): Promise<BatchOutcome> {
+  async ingestBatch(body: unknown, credential: Credential = 'none'): Promise<BatchOutcome> {
     const parsed = batchEnvelopeSchema.safeParse(body);
     if (!parsed.success) {
       this.metrics.write(undefined, 'reject_envelope');
@@ -46,7 +46,7 @@ export class IngestBatchService {
     let accepted = 0;
     for (const [index, turn] of turns.entries()) {
       try {
-        results.push({ index, ...(await this.ingest.ingest(turn, Buffer.byteLength(JSON.stringify(turn) ?? ''))) });
+        results.push({ index, ...(await this.ingest.ingest(turn, Buffer.byteLength(JSON.stringify(turn) ?? ''), credential)) });
         accepted++;
       } catch (err) {
         if (!(err instanceof TapesError)) throw err;

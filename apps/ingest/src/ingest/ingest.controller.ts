@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { credentialOf } from '@tapes/nest-kit';
 import { IngestBatchService } from './ingest-batch.service';
 import { IngestService, type AcceptedTurn } from './ingest.service';
 
@@ -14,12 +15,12 @@ export class IngestController {
   @Post()
   @HttpCode(202)
   one(@Body() body: unknown, @Req() req: FastifyRequest): Promise<AcceptedTurn> {
-    return this.ingest.ingest(body, Number(req.headers['content-length'] ?? 0) || Buffer.byteLength(JSON.stringify(body) ?? ''));
+    return this.ingest.ingest(body, Number(req.headers['content-length'] ?? 0) || Buffer.byteLength(JSON.stringify(body) ?? ''), credentialOf(req));
   }
 
   @Post('batch')
-  async many(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
-    const outcome = await this.batch.ingestBatch(body);
+  async many(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    const outcome = await this.batch.ingestBatch(body, credentialOf(req));
     reply.status(outcome.httpStatus);
     if (outcome.retryAfterSeconds !== undefined) reply.header('Retry-After', String(outcome.retryAfterSeconds));
     return outcome.body;

@@ -11,6 +11,7 @@ export type WriteStatus =
   | 'reject_parse'
   | 'reject_too_large'
   | 'reject_auth'
+  | 'reject_conflict'
   | 'unknown_provider'
   | 'non_turn_request'
   | 'upstream_status'

@@ -17,6 +17,7 @@ import {
   toTurnRecord,
   turnPolicy,
   TURN_APIS,
+  type CaptureSite,
   type IngestEnvelope,
   type Reducer,
 } from '@tapes/capture';
@@ -24,7 +25,7 @@ import type { ChatRequest, ChatResponse } from '@tapes/llm';
 import { canonicalJson } from '@tapes/merkle';
 import { InvalidTurnError, StorageUnavailableError, type StoreResult, type TurnStore } from '@tapes/storage';
 import type { IngestConfig } from '../config/ingest-config';
-import { REDUCERS, TAPES_CONFIG, TapesError, TURN_STORE, turnLogLine } from '@tapes/nest-kit';
+import { REDUCERS, TAPES_CONFIG, TapesError, TURN_STORE, turnLogLine, type Credential } from '@tapes/nest-kit';
 import { TURN_EVENTS, type TurnEvents } from '@tapes/read-api';
 import { IngestMetrics, type WriteStatus } from './ingest.metrics';
 
@@ -73,9 +74,11 @@ export class IngestService {
 
   /**
    * Validates, reduces and stores one turn. Resolves only after the transaction committed;
-   * throws a TapesError (400/413/422/503) otherwise, counted in the metrics either way.
+   * throws a TapesError (400/409/413/422/503) otherwise, counted in the metrics either way.
+   * `credential` is how the request authenticated (installAccessControl): it, not the body,
+   * decides the turn's capture site.
    */
-  async ingest(body: unknown, bodyBytes: number): Promise<AcceptedTurn> {
+  async ingest(body: unknown, bodyBytes: number, credential: Credential = 'none'): Promise<AcceptedTurn> {
     let provider: unknown = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['provider'] : undefined;
     this.metrics.inFlight.inc();
     try {
@@ -83,7 +86,7 @@ export class IngestService {
       provider = envelope.provider;
       const reducer = this.reducerFor(envelope);
       const started = process.hrtime.bigint();
-      const result = await this.process(envelope, reducer);
+      const result = await this.process(envelope, reducer, captureSiteOf(envelope, credential));
       this.metrics.dagWriteSeconds.observe({ provider: reducer.provider }, Number(process.hrtime.bigint() - started) / 1e9);
       this.metrics.bodyBytes.observe({ provider: reducer.provider }, bodyBytes);
       this.metrics.write(reducer.provider, result.duplicate ? 'duplicate' : 'accepted');
@@ -137,11 +140,11 @@ export class IngestService {
     return reducer;
   }
 
-  private async process(envelope: IngestEnvelope, reducer: Reducer): Promise<AcceptedTurn> {
+  private async process(envelope: IngestEnvelope, reducer: Reducer, site: CaptureSite): Promise<AcceptedTurn> {
     const known = this.parsedForm(envelope, reducer);
     const requestId = envelope.request_id ?? derivedRequestId(envelope);
-    const turn = capturedTurn(envelopeToCapturedTurn(envelope, { requestId, provider: reducer.provider, api: reducer.api, site: envelope.capture_site ?? 'ingest', now: new Date() }));
-    this.checkSessionEnvelope(envelope, turn.requestHeaders);
+    const turn = capturedTurn(envelopeToCapturedTurn(envelope, { requestId, provider: reducer.provider, api: reducer.api, site, now: new Date() }));
+    this.checkSessionEnvelope(site, turn.requestHeaders);
     const { record } = await toTurnRecord(turn, { reducers: this.reducers, project: this.config.TAPES_PROJECT }, known);
     let stored: StoreResult;
     try {
@@ -181,8 +184,8 @@ export class IngestService {
    * the field and rule named). A capture site's turn is stored all the same, the envelope set aside
    * with a diagnostic: the agent sent those headers, not the site, and refusing would lose the turn.
    */
-  private checkSessionEnvelope(envelope: IngestEnvelope, headers: Parameters<typeof sessionIdentity>[0]['headers']): void {
-    if (envelope.capture_site !== undefined && envelope.capture_site !== 'ingest') return;
+  private checkSessionEnvelope(site: CaptureSite, headers: Parameters<typeof sessionIdentity>[0]['headers']): void {
+    if (site !== 'ingest') return;
     const identity = sessionIdentity({ headers });
     if (!identity.ok) {
       throw new Rejection('reject_envelope', 'malformed_envelope', `request_headers: the X-Tapes session envelope's ${identity.error.field} ${identity.error.rule}`);
@@ -215,12 +218,27 @@ export class IngestService {
       this.logger.warn({ requestId, err }, 'storage unavailable; answering 503');
       return new Rejection('downstream_error', 'storage_unavailable', 'storage is unavailable; retry later', { cause: err, retryAfterSeconds: this.config.INGEST_RETRY_AFTER_SECONDS });
     }
+    if (err instanceof InvalidTurnError && err.code === 'request_id_conflict') {
+      // A reused request id with other content: refused, not a silent `duplicate` that drops it (#13).
+      return new Rejection('reject_conflict', 'conflict', `request_id ${JSON.stringify(requestId)} is already stored with different content; a different turn needs its own request_id (the same content again is an idempotent duplicate)`, { cause: err });
+    }
     if (err instanceof InvalidTurnError) {
       const tooLarge = err.code === 'oversize_field';
       return new Rejection(tooLarge ? 'reject_too_large' : 'reject_parse', tooLarge ? 'payload_too_large' : 'unprocessable_turn', err.message, { cause: err });
     }
     return err instanceof TapesError ? err : new TapesError('internal', 'internal error', { cause: err });
   }
+}
+
+/**
+ * Where the turn was captured, decided by the server (#13): a site other than ingest only when the
+ * request proved the capture token (INGEST_TOKEN, which the sidecar shares) — a `capture_site` in
+ * the body of an unauthenticated post is not believed. The site decides whether a refused X-Tapes
+ * envelope is a 400 (a client posting its own turn) or set aside with a diagnostic (a capture
+ * site's turn is never refused for headers the agent sent).
+ */
+function captureSiteOf(envelope: IngestEnvelope, credential: Credential): CaptureSite {
+  return credential === 'capture_token' && envelope.capture_site !== undefined ? envelope.capture_site : 'ingest';
 }
 
 /**

@@ -33,7 +33,7 @@ export function ingestOpenApiDocument(): Record<string, unknown> {
     openapi: '3.1.0',
     info: { title: 'tapes ingest', version: TAPES_VERSION, description: 'Captured LLM turns in. Reading them back (sessions, turns, search, stats, the DAG) is the read API, documented at /v1/openapi.json. Design §6.' },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required on every route but /ping, /health and /metrics when INGEST_TOKEN is set.' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'INGEST_TOKEN, when set: required to post turns and to read them (every route but /ping, /health* and /metrics). Reads also answer only a loopback Host or one in INGEST_ALLOWED_HOSTS (403 otherwise); docs/security.md.' } },
       schemas: {
         TurnEnvelope: z.toJSONSchema(ingestEnvelopeSchema, { io: 'input', unrepresentable: 'any' }),
         BatchEnvelope: z.toJSONSchema(batchEnvelopeSchema, { io: 'input', unrepresentable: 'any' }),
@@ -51,6 +51,7 @@ export function ingestOpenApiDocument(): Record<string, unknown> {
             '202': { description: 'Committed (or already stored: duplicate)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } } },
             '400': errorResponse('Malformed envelope'),
             '401': errorResponse('Missing or wrong bearer token'),
+            '409': errorResponse('The request_id is already stored with different content (code conflict); the same content again is a 202 duplicate'),
             '413': errorResponse('Body over the size limit'),
             '415': errorResponse('Body is not JSON'),
             '422': errorResponse('Unknown provider, or a parsed request/response that is not the API’s'),

@@ -47,12 +47,17 @@ describe('proxy configuration', () => {
       TAPES_UPSTREAM_HEADERS_TIMEOUT: '10m',
       TAPES_SHUTDOWN_GRACE: '5s',
       TAPES_STORE_CONCURRENCY: '4',
+      TAPES_READ_TOKEN: 'read-token-0123456789abcdef',
+      TAPES_ALLOWED_HOSTS: 'tapes.lan, 10.0.0.5:9000',
+      TAPES_REQUEST_BODY_IDLE_TIMEOUT: '3s',
+      TAPES_MAX_CONNECTIONS: '64',
     });
     expect(config).toEqual({
       listen: { host: '0.0.0.0', port: 9000 },
       upstreams: { ...DEFAULT_UPSTREAMS, openai: 'https://api.openai.com/v1' },
       defaultProvider: 'ollama',
       agentRoutes: { codex: { provider: 'openai', upstream: 'https://chatgpt.com/backend-api/codex' }, claude: { provider: 'anthropic' } },
+      access: { readToken: 'read-token-0123456789abcdef', allowedHosts: ['tapes.lan', '10.0.0.5:9000'] },
       databaseUrl: 'postgresql://u:p@db:5432/tapes',
       dataDir: '/var/lib/tapes',
       project: 'tapes',
@@ -66,6 +71,8 @@ describe('proxy configuration', () => {
         connectTimeoutMs: 2_500,
         headersTimeoutMs: 600_000,
         shutdownGraceMs: 5_000,
+        requestBodyIdleMs: 3_000,
+        maxConnections: 64,
       },
       storeConcurrency: 4,
       retentionMs: 0,
@@ -86,6 +93,24 @@ describe('proxy configuration', () => {
     for (const key of ['TAPES_PROXY_LISTEN', 'TAPES_UPSTREAM_ANTHROPIC', 'TAPES_DEFAULT_PROVIDER', 'TAPES_AGENT_ROUTES', 'DATABASE_URL', 'TAPES_CAPTURE_QUEUE_BYTES', 'TAPES_UPSTREAM_IDLE_TIMEOUT', 'LOG_LEVEL']) {
       expect(problems).toContain(key);
     }
+  });
+
+  it.each(['0.0.0.0:8080', ':8080', '[::]:8080', '192.168.1.5:8080'])('refuses to listen on %s without a read token, and says how to set one (#13)', (listen) => {
+    const problems = problemsOf({ TAPES_PROXY_LISTEN: listen }).join('\n');
+    expect(problems).toMatch(/^TAPES_READ_TOKEN: is required when TAPES_PROXY_LISTEN binds .* \(reachable from other machines\)/);
+    expect(problems).toContain('TAPES_READ_TOKEN=$(openssl rand -hex 32)');
+  });
+
+  it.each(['127.0.0.1:8080', 'localhost:8080', '[::1]:8080'])('listens on %s without a read token', (listen) => {
+    expect(parseConfig('proxy', proxyConfigSchema, { TAPES_PROXY_LISTEN: listen }).access.readToken).toBeUndefined();
+  });
+
+  it.each([
+    ['a short read token', { TAPES_READ_TOKEN: 'short' }, 'TAPES_READ_TOKEN: must be at least 16 characters'],
+    ['a read token with a space', { TAPES_READ_TOKEN: 'has a space in it 0123456789' }, 'TAPES_READ_TOKEN: must be visible ASCII'],
+    ['a bad allowed host', { TAPES_ALLOWED_HOSTS: 'ok.example, http://x/' }, 'TAPES_ALLOWED_HOSTS: "http://x/" is not a host name'],
+  ])('refuses %s', (_name, env, want) => {
+    expect(problemsOf(env).join('\n')).toContain(want);
   });
 
   it('explains agent routes that are not JSON', () => {

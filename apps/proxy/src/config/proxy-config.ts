@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { PROVIDER_SPECS, PROVIDERS, type Provider } from '@tapes/capture';
-import { byteSize, databaseUrl, duration, httpUrl, logFormat, logLevel, positiveInt, type LogFormat } from '@tapes/nest-kit';
+import { allowedHosts, byteSize, databaseUrl, duration, httpUrl, isLoopbackBind, logFormat, logLevel, positiveInt, secretToken, type LogFormat } from '@tapes/nest-kit';
 
 /** Where the proxy listens: `host:port`, `:port` (all interfaces, as Go's `:8080`) or `[v6]:port`. */
 export interface ListenAddress {
@@ -23,6 +23,13 @@ export interface ProxyConfig {
   /** Provider for paths that name none (not a known endpoint, no agent route, no provider prefix). */
   defaultProvider: Provider;
   agentRoutes: Readonly<Record<string, AgentRouteConfig>>;
+  /** Who may read `/_tapes/*` (#13): see docs/security.md. */
+  access: Readonly<{
+    /** When set, reads need it (bearer or the page-login cookie); required on a non-loopback bind. */
+    readToken: string | undefined;
+    /** Hosts reads answer to beyond the loopback names (DNS rebinding). */
+    allowedHosts: readonly string[];
+  }>;
   /** `postgresql://…` or a SQLite file; undefined = the embedded `<dataDir>/tapes.db`. */
   databaseUrl: string | undefined;
   /** Absolute: the embedded database and the spool live here. */
@@ -50,6 +57,10 @@ export interface ProxyConfig {
     headersTimeoutMs: number;
     /** How long shutdown waits for in-flight exchanges before cutting them (their partial turns are kept). */
     shutdownGraceMs: number;
+    /** Longest silence between two chunks of a client's request body (408 after): a trickled upload cannot hold a connection forever. */
+    requestBodyIdleMs: number;
+    /** Client connections held at once; more are refused at accept. */
+    maxConnections: number;
   }>;
   /** Turns written to storage at once. */
   storeConcurrency: number;
@@ -125,7 +136,23 @@ const schema = z
     TAPES_UPSTREAM_HEADERS_TIMEOUT: duration(300_000),
     TAPES_SHUTDOWN_GRACE: duration(10_000),
     TAPES_STORE_CONCURRENCY: positiveInt(2),
+    TAPES_READ_TOKEN: secretToken,
+    TAPES_ALLOWED_HOSTS: allowedHosts,
+    TAPES_REQUEST_BODY_IDLE_TIMEOUT: duration(10_000),
+    TAPES_MAX_CONNECTIONS: positiveInt(256),
     TAPES_RETENTION: duration(0),
+  })
+  .superRefine((env, ctx) => {
+    // Reachable from other machines, an open read side hands every captured conversation to anyone on the network (#13).
+    if (env.TAPES_PROXY_LISTEN && !isLoopbackBind(env.TAPES_PROXY_LISTEN.host) && !env.TAPES_READ_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TAPES_READ_TOKEN'],
+        message:
+          `is required when TAPES_PROXY_LISTEN binds ${env.TAPES_PROXY_LISTEN.host} (reachable from other machines), or anyone who can reach the port reads every captured conversation: ` +
+          'set TAPES_READ_TOKEN=$(openssl rand -hex 32) and read with Authorization: Bearer <token> (a browser: open /_tapes/?token=<token> once), or listen on 127.0.0.1',
+      });
+    }
   })
   .transform(
     (env): ProxyConfig => ({
@@ -133,6 +160,7 @@ const schema = z
       upstreams: Object.fromEntries(PROVIDER_SPECS.map((s) => [s.name, (env as Record<string, unknown>)[s.upstreamEnv] as string])) as Record<Provider, string>,
       defaultProvider: env.TAPES_DEFAULT_PROVIDER,
       agentRoutes: env.TAPES_AGENT_ROUTES,
+      access: { readToken: env.TAPES_READ_TOKEN, allowedHosts: env.TAPES_ALLOWED_HOSTS },
       databaseUrl: env.DATABASE_URL,
       dataDir: path.resolve(env.TAPES_DATA_DIR || '.tapes'),
       project: env.TAPES_PROJECT,
@@ -146,6 +174,8 @@ const schema = z
         connectTimeoutMs: env.TAPES_UPSTREAM_CONNECT_TIMEOUT,
         headersTimeoutMs: env.TAPES_UPSTREAM_HEADERS_TIMEOUT,
         shutdownGraceMs: env.TAPES_SHUTDOWN_GRACE,
+        requestBodyIdleMs: env.TAPES_REQUEST_BODY_IDLE_TIMEOUT,
+        maxConnections: env.TAPES_MAX_CONNECTIONS,
       },
       storeConcurrency: env.TAPES_STORE_CONCURRENCY,
       retentionMs: env.TAPES_RETENTION,

@@ -19,8 +19,25 @@ describe('the start-up announcement (#10)', () => {
     expect(linesFor({ TAPES_UPSTREAM_OLLAMA: 'http://gpu-box:11434' })[2]).toContain('ollama http://gpu-box:11434 (set)');
   });
 
-  it('says when it is bound beyond this machine, with the real bind address', () => {
-    expect(linesFor({ TAPES_PROXY_LISTEN: '0.0.0.0:9000' }, 9000)[0]).toBe('tapes proxy listening on http://127.0.0.1:9000 — bound to 0.0.0.0: reachable from other machines');
+  it('states the real bind address when it is bound beyond this machine, and that reads are protected (#13)', () => {
+    const token = { TAPES_READ_TOKEN: 'r'.repeat(32) };
+    const wildcard = linesFor({ TAPES_PROXY_LISTEN: '0.0.0.0:9000', ...token }, 9000);
+    expect(wildcard[0]).toBe('tapes proxy listening on 0.0.0.0:9000 (every interface) — reachable from other machines');
+    // Agents on this machine still reach it at 127.0.0.1.
+    expect(wildcard[3]).toContain('ANTHROPIC_BASE_URL=http://127.0.0.1:9000');
+    expect(wildcard.at(-1)).toMatch(/^ {2}reads \(\/_tapes\/\*\): protected — token required \(TAPES_READ_TOKEN/);
+    expect(linesFor({ TAPES_PROXY_LISTEN: '[::]:9000', ...token }, 9000)[0]).toBe('tapes proxy listening on [::]:9000 (every interface) — reachable from other machines');
+    expect(linesFor({ TAPES_PROXY_LISTEN: '192.168.1.5:9000', ...token }, 9000)[0]).toBe('tapes proxy listening on http://192.168.1.5:9000 — reachable from other machines');
+  });
+
+  it('says reads are open to this machine only when no read token is set', () => {
+    expect(linesFor({}).at(-1)).toBe('  reads (/_tapes/*): no token — anyone on this machine may read (Host must be a loopback name); set TAPES_READ_TOKEN to require one');
+    expect(linesFor({ TAPES_ALLOWED_HOSTS: 'tapes.lan, tapes.lan:9000' }).at(-1)).toContain('Host must be a loopback name or one of TAPES_ALLOWED_HOSTS (tapes.lan, tapes.lan:9000)');
+  });
+
+  it('never prints the read token', () => {
+    const secret = 'never-print-this-token-0123456789';
+    expect(linesFor({ TAPES_PROXY_LISTEN: '0.0.0.0:9000', TAPES_READ_TOKEN: secret }, 9000).join('\n')).not.toContain(secret);
   });
 
   it('hides a database password', () => {

@@ -1,7 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { redactQuery, type Interruption } from '@tapes/capture';
+import { redactUrl, type Interruption } from '@tapes/capture';
+import { TAPES_CONFIG, TapesError } from '@tapes/nest-kit';
+import type { ProxyConfig } from '../config/proxy-config';
+import { idleGuarded, RequestBodyIdleError } from './request-body-idle';
 import type { Dispatcher } from 'undici';
 import { CaptureService, type ExchangeCapture } from '../capture/capture.service';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
@@ -26,14 +29,18 @@ import { errorCode, upstreamFailure, writeFailure } from './upstream-failure';
 @Injectable()
 export class ForwardingService {
   private readonly logger = new Logger(ForwardingService.name);
+  private readonly requestBodyIdleMs: number;
 
   constructor(
+    @Inject(TAPES_CONFIG) config: ProxyConfig,
     private readonly router: UpstreamRouter,
     private readonly upstream: UpstreamClient,
     private readonly capture: CaptureService,
     private readonly metrics: ProxyMetrics,
     private readonly tracker: ExchangeTracker,
-  ) {}
+  ) {
+    this.requestBodyIdleMs = config.limits.requestBodyIdleMs;
+  }
 
   /** Forwards one exchange; resolves when it is over. Never rejects. */
   async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -64,7 +71,7 @@ export class ForwardingService {
       await this.exchange(req, res, route, capture, controller.signal, started, () => interruption);
     } catch (err) {
       // exchange() handles every failure it expects; this is a bug, and the client must not hang.
-      this.logger.error({ err, path: route.path }, 'forwarding failed unexpectedly');
+      this.logger.error({ err, path: redactUrl(route.path) }, 'forwarding failed unexpectedly');
       capture.drop('capture_error', `forwarding failed: ${errorMessage(err)}`);
       writeFailure(res, upstreamFailure(err, route.origin));
     } finally {
@@ -94,6 +101,14 @@ export class ForwardingService {
         signal,
       });
     } catch (err) {
+      if (err instanceof RequestBodyIdleError) {
+        // The client stalled mid-upload: the upstream request is abandoned, the client told why (#13).
+        this.logger.warn({ provider, path: redactUrl(route.path), idleMs: err.idleMs }, 'request body timed out');
+        capture.drop('request_incomplete', err.message);
+        this.metrics.requests.inc({ provider, status: 408 });
+        writeFailure(res, new TapesError('request_timeout', `${err.message} (TAPES_REQUEST_BODY_IDLE_TIMEOUT); the request was not completed upstream`), { close: true });
+        return;
+      }
       const cut = interruption();
       if (cut) {
         capture.drop(cut.reason === 'client_disconnect' ? 'client_disconnect' : 'upstream_no_response', `${cut.reason} before the upstream answered`);
@@ -102,7 +117,7 @@ export class ForwardingService {
         return;
       }
       const failure = upstreamFailure(err, route.origin);
-      this.logger.warn({ provider, path: redactQuery(route.path), code: failure.code, upstreamCode: errorCode(err) }, failure.message);
+      this.logger.warn({ provider, path: redactUrl(route.path), code: failure.code, upstreamCode: errorCode(err) }, failure.message);
       capture.drop('upstream_no_response', failure.message);
       this.metrics.requests.inc({ provider, status: failure.status });
       writeFailure(res, failure);
@@ -141,16 +156,16 @@ export class ForwardingService {
       );
     } catch (err) {
       const cut = interruption() ?? bodyFailure(err);
-      if (cut.reason !== 'client_disconnect') this.logger.warn({ provider, path: redactQuery(route.path), reason: cut.reason, upstreamCode: errorCode(err) }, `exchange cut: ${cut.detail}`);
+      if (cut.reason !== 'client_disconnect') this.logger.warn({ provider, path: redactUrl(route.path), reason: cut.reason, upstreamCode: errorCode(err) }, `exchange cut: ${cut.detail}`);
       // relay() destroyed the other side: the client sees a broken response, never a completed one.
       void capture.finish(cut);
     }
   }
 
-  /** The request body for undici: the client's stream itself, or passed through capture first. */
+  /** The request body for undici: the client's stream under an idle timeout, passed through capture first for a turn. */
   private requestBody(req: IncomingMessage, capture: ExchangeCapture): Readable {
-    if (!capture.isTurn) return req;
-    return Readable.from(tapRequest(req, capture), { objectMode: false });
+    const body = idleGuarded(req as AsyncIterable<Buffer>, this.requestBodyIdleMs);
+    return Readable.from(capture.isTurn ? tapRequest(body, capture) : body, { objectMode: false });
   }
 }
 
@@ -160,8 +175,8 @@ export class ForwardingService {
  * upstream takes it), and an aborted upload ends the iteration with its error, which aborts the
  * upstream request.
  */
-async function* tapRequest(req: IncomingMessage, capture: ExchangeCapture): AsyncGenerator<Buffer> {
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+async function* tapRequest(body: AsyncIterable<Buffer>, capture: ExchangeCapture): AsyncGenerator<Buffer> {
+  for await (const chunk of body) {
     try {
       capture.requestChunk(chunk);
     } catch (err) {

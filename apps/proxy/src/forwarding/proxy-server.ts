@@ -16,7 +16,7 @@ export interface ExchangeHandler {
  * Until the app has finished starting, `handler()` is undefined and everything goes to Fastify
  * (the server does not listen before then anyway).
  */
-export function createProxyServer(fastifyHandler: RequestListener, internalPrefix: string, handler: () => ExchangeHandler | undefined): http.Server {
+export function createProxyServer(fastifyHandler: RequestListener, internalPrefix: string, handler: () => ExchangeHandler | undefined, limits: { maxConnections: number }): http.Server {
   const internal = `/${internalPrefix}`;
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
@@ -31,5 +31,9 @@ export function createProxyServer(fastifyHandler: RequestListener, internalPrefi
   // timeouts are the proxy's only timers. Agents keep connections open between turns.
   server.requestTimeout = 0;
   server.keepAliveTimeout = 72_000;
+  // A cap on open client connections (TAPES_MAX_CONNECTIONS, #13): one more is closed at accept
+  // (the server's 'drop' event, counted), so idle or trickling clients cannot exhaust the
+  // process's file descriptors. A trickled request body is cut by the forwarding service.
+  server.maxConnections = limits.maxConnections;
   return server;
 }

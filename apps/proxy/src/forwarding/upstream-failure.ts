@@ -26,13 +26,14 @@ export function upstreamFailure(err: unknown, upstream: string): TapesError {
  * writes them by hand from the same code table. If headers already went out, the only honest
  * signal left is to cut the connection.
  */
-export function writeFailure(res: ServerResponse, error: TapesError): void {
+export function writeFailure(res: ServerResponse, error: TapesError, options: { close?: boolean } = {}): void {
   if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
   }
   const body = JSON.stringify(error.body());
-  res.writeHead(error.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  // `close`: the request body was not read to its end, so the connection cannot carry another request.
+  res.writeHead(error.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...(options.close ? { connection: 'close' } : {}) });
   res.end(body);
 }
 

@@ -17,6 +17,7 @@ export class ProxyMetrics {
   readonly requests: Counter<'provider' | 'status'>;
   readonly upstreamLatency: Histogram<'provider'>;
   readonly timeToFirstByte: Histogram<'provider'>;
+  readonly connectionsRefused: Counter;
   readonly capture: CaptureMetrics;
 
   private sources: CaptureGaugeSources = { journal: () => ({ depth: 0, bytes: 0, journal: 'ok' }), captureBytes: () => 0 };
@@ -41,6 +42,11 @@ export class ProxyMetrics {
       help: 'From receiving a request to the first response body byte relayed to the client.',
       labelNames: ['provider'],
       buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.connectionsRefused = new Counter({
+      name: `${METRICS_PREFIX}connections_refused_total`,
+      help: 'Client connections closed at accept because TAPES_MAX_CONNECTIONS were already open.',
       registers,
     });
     this.capture = new CaptureMetrics(registry, METRICS_PREFIX, { journal: () => this.sources.journal(), captureBytes: () => this.sources.captureBytes() });

@@ -1,13 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
-import { AGENT_HEADER, endpointPath, isProvider, PROVIDER_SPECS, resolveAgentRoute, selectReducer, type Provider, type Reducer } from '@tapes/capture';
+import { AGENT_HEADER, endpointPath, headerText, isProvider, PROVIDER_SPECS, resolveAgentRoute, selectReducer, type Provider, type Reducer } from '@tapes/capture';
 import { REDUCERS, TAPES_CONFIG } from '@tapes/nest-kit';
 import type { ProxyConfig } from '../config/proxy-config';
-import { joinUpstreamPath, parseUpstreamBase, type UpstreamBase } from './upstream-url';
+import { joinUpstreamPath, parseUpstreamBase, resolveDotSegments, type UpstreamBase } from './upstream-url';
 
 /** Where one exchange goes. Whether it is a turn is the capture policy's call (`turnPolicy`). */
 export interface ExchangeRoute {
   agentName: string | undefined;
+  /** Set when the agent name as sent was refused and `agentName` is its sanitised form (#13): why. */
+  agentNameIssue?: string | undefined;
   /** The provider the upstream belongs to (metrics label; the hashed provider is the reducer's). */
   provider: Provider;
   /** `https://api.anthropic.com` */
@@ -51,7 +53,10 @@ export class UpstreamRouter {
   }
 
   route(url: string, headers: IncomingHttpHeaders): ExchangeRoute {
-    const agentRoute = resolveAgentRoute(url, headers[AGENT_HEADER]);
+    // Node reads header bytes as latin1: the agent name is decoded as the UTF-8 it was (#13), so
+    // the same name via the header and via /agents/<name>/ is one string and one hash.
+    const agentHeader = headers[AGENT_HEADER];
+    const agentRoute = resolveAgentRoute(resolveDotSegments(url), Array.isArray(agentHeader) ? agentHeader.map(headerText) : agentHeader === undefined ? undefined : headerText(agentHeader));
     const path = agentRoute.path;
     const barePath = endpointPath(path);
     const agentName = agentRoute.agentName;
@@ -73,6 +78,7 @@ export class UpstreamRouter {
 
     return {
       agentName,
+      ...(agentRoute.agentNameIssue ? { agentNameIssue: agentRoute.agentNameIssue } : {}),
       provider,
       origin: base.origin,
       upstreamPath: joinUpstreamPath(base, path),

@@ -1,4 +1,4 @@
-import { joinUpstreamPath, parseUpstreamBase } from './upstream-url';
+import { joinUpstreamPath, parseUpstreamBase, resolveDotSegments } from './upstream-url';
 
 describe('joinUpstreamPath', () => {
   it.each([
@@ -15,6 +15,21 @@ describe('joinUpstreamPath', () => {
     { name: 'an overlap only counts at the start of the request path', base: 'https://host/v1', path: '/api/v1/chat', want: '/v1/api/v1/chat' },
   ])('$name', ({ base, path, want }) => {
     expect(joinUpstreamPath(parseUpstreamBase(base), path)).toBe(want);
+  });
+
+  it.each([
+    { name: 'climbing out of an agent prefix', base: 'https://gw.example/tenant/v1', path: '/agents/x/../../admin', want: '/tenant/v1/admin' },
+    { name: 'percent-encoded dot-segments', base: 'https://gw.example/tenant/v1', path: '/%2e%2e/%2E%2e/.%2e/admin?x=..', want: '/tenant/v1/admin?x=..' },
+    { name: 'more .. than segments', base: 'https://gw.example/tenant', path: '/a/../../../../etc/passwd', want: '/tenant/etc/passwd' },
+    { name: 'a single dot', base: 'https://api.openai.com', path: '/v1/./chat/completions', want: '/v1/chat/completions' },
+    { name: 'a trailing ..', base: 'https://api.openai.com', path: '/v1/chat/..', want: '/v1/' },
+    { name: 'dots inside a segment are not dot-segments', base: 'https://api.openai.com', path: '/v1/files/a..b/.hidden', want: '/v1/files/a..b/.hidden' },
+  ])('resolves dot-segments before joining, never above the base (#13): $name', ({ base, path, want }) => {
+    expect(joinUpstreamPath(parseUpstreamBase(base), path)).toBe(want);
+  });
+
+  it('leaves a path without dot-segments byte for byte', () => {
+    for (const path of ['/v1/messages?beta=true', '/v1//x/%2F/y', '/v1/a%2e/b', '/.well-known/x']) expect(resolveDotSegments(path)).toBe(path);
   });
 
   it('dispatches to the base origin', () => {

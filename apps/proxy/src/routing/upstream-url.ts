@@ -20,7 +20,9 @@ export function parseUpstreamBase(url: string): UpstreamBase {
  * request path is used as it is; `https://chatgpt.com/backend-api/codex` + `/responses` is
  * `/backend-api/codex/responses`.
  */
-export function joinUpstreamPath(base: UpstreamBase, pathWithQuery: string): string {
+export function joinUpstreamPath(base: UpstreamBase, request: string): string {
+  // Resolved here too, whatever the caller did: the joined path can never climb above the base (#13).
+  const pathWithQuery = resolveDotSegments(request);
   const queryAt = pathWithQuery.indexOf('?');
   const path = queryAt === -1 ? pathWithQuery : pathWithQuery.slice(0, queryAt);
   const query = queryAt === -1 ? '' : pathWithQuery.slice(queryAt);
@@ -41,4 +43,34 @@ function longestOverlap(base: readonly string[], request: readonly string[]): nu
     if (same) return k;
   }
   return 0;
+}
+
+/** A `.` or `..` segment, also percent-encoded (`%2e`, `.%2E`, `%2e%2e`): what an upstream would resolve. */
+const DOT = /^(?:\.|%2e)$/i;
+const DOT_DOT = /^(?:\.|%2e){2}$/i;
+/** Any segment starting with a dot, plain or encoded: only such paths need resolving. */
+const MAYBE_DOTS = /\/(?:\.|%2e)/i;
+
+/**
+ * The request path with its dot-segments resolved (RFC 3986 §5.2.4 remove_dot_segments), `%2e`
+ * counted as `.`, before it is appended to an upstream base (#13): `/agents/x/../../admin` must
+ * not reach `https://gw.example/tenant/v1` as `/tenant/v1/agents/x/../../admin`, which the
+ * upstream (or anything in front of it) would resolve to `/admin`, above the base. `..` at the
+ * root stays at the root. Paths without dot-segments (every real client's) are returned unchanged,
+ * byte for byte; the query is never touched.
+ */
+export function resolveDotSegments(pathWithQuery: string): string {
+  const queryAt = pathWithQuery.indexOf('?');
+  const path = queryAt === -1 ? pathWithQuery : pathWithQuery.slice(0, queryAt);
+  if (!path.startsWith('/') || !MAYBE_DOTS.test(path)) return pathWithQuery;
+  const segments = path.split('/').slice(1);
+  const out: string[] = [];
+  segments.forEach((segment, i) => {
+    const last = i === segments.length - 1;
+    if (DOT_DOT.test(segment)) out.pop();
+    else if (!DOT.test(segment)) return void out.push(segment);
+    // `/a/b/..` and `/a/.` name the directory: `/a/`, `/a/`.
+    if (last) out.push('');
+  });
+  return `/${out.join('/')}${queryAt === -1 ? '' : pathWithQuery.slice(queryAt)}`;
 }

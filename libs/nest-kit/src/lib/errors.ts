@@ -13,6 +13,7 @@ export type TapesErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'payload_too_large'
+  | 'request_timeout'
   | 'unsupported_media_type'
   | 'unprocessable_turn'
   | 'unknown_provider'
@@ -31,6 +32,7 @@ export const HTTP_STATUS: Record<TapesErrorCode, number> = {
   conflict: 409,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable_turn: 422,

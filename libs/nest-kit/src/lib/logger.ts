@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pretty from 'pino-pretty';
 import { z } from 'zod';
+import { redactUrl } from '@tapes/capture';
 
 /** How log lines are written: `pretty` (one readable line, for a terminal), `json` (for collectors), `auto` (pretty on a TTY). */
 export const logFormat = z.enum(['auto', 'pretty', 'json'], { error: 'must be auto, pretty or json' }).default('auto');
@@ -110,7 +111,8 @@ export function tapesLoggerModule(options: TapesLoggerOptions): DynamicModule {
           ignore: (req: IncomingMessage & { originalUrl?: string }) => QUIET_PATH.test((req.originalUrl ?? req.url ?? '').split('?')[0] ?? ''),
         },
         serializers: {
-          req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+          // Every logged URL goes through the one redaction policy (#13): `?key=…`, `?token=…` never reach a log.
+          req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url ?? '') }),
         },
       },
       stream,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CAPTURE_SITES } from './turn-record';
 import { headerValue, type CapturedTurn } from './captured-turn';
+import { agentNameProblem } from '../policy/agent-name';
 import type { Interruption } from '../reducer';
 import { MAX_CHUNK_MARKS } from './chunk-timeline';
 
@@ -24,7 +25,14 @@ export const ingestEnvelopeSchema = z
     provider: z.string({ error: 'must be a string (anthropic, openai or ollama)' }).max(64, 'is too long').optional(),
     api: z.string().max(64).optional(),
     path: z.string().max(2048).optional(),
-    agent_name: z.string().max(256, 'must be at most 256 characters').optional(),
+    // A client posting its own turn hears about a bad name (#13); capture sites sanitise theirs first.
+    agent_name: z
+      .string()
+      .superRefine((name, ctx) => {
+        const problem = agentNameProblem(name);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
     request_id: z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters').optional(),
     capture_site: z.enum(CAPTURE_SITES).optional(),
     request: z.unknown().optional(),
