@@ -33,6 +33,7 @@ import { type TurnLimits, type ValidatedTurn, validateTurn } from './validate-tu
 import { writeTurnInOneStatement } from './pg-single-statement-write';
 import { sessionUpsert } from './session-write';
 import { newNodesText } from './turn-facts';
+import { columnForm, fromColumn, toColumn } from './column-text';
 
 /**
  * Both generated clients have the same models; the repository is written against the SQLite one's
@@ -108,19 +109,20 @@ export class PrismaTurnStore implements TurnStore {
   }
 
   async storeTurn(turn: TurnRecord): Promise<StoreResult> {
-    const valid = validateTurn(turn, this.options.limits);
+    // Checked on the record as given (hashes), written in its column form (#12: any text stores).
+    const valid = columnForm(validateTurn(turn, this.options.limits));
     // One statement carries up to 15 bind parameters per node; very long turns take the chunked path.
     if (this.backend === 'postgresql' && turn.nodes.length <= SINGLE_STATEMENT_MAX_NODES) return this.storeTurnInOneStatement(valid);
     return this.run(async () => {
       const first = turn.nodes[0];
-      const { existing, parentFound } = await this.preflight(turn.requestId, first?.parent_hash ?? null);
+      const { existing, parentFound } = await this.preflight(valid.turn.requestId, first?.parent_hash ?? null);
       if (existing) return this.duplicateOf(existing, turn);
       if (first?.parent_hash && !parentFound) throw missingParent(first.parent_hash);
       try {
         return await this.db.$transaction((tx) => this.write(tx, valid), this.options.transaction);
       } catch (error) {
         if (error instanceof DuplicateTurn || isUniqueViolation(error, 'request_id')) {
-          const original = await this.findStored(turn.requestId);
+          const original = await this.findStored(valid.turn.requestId);
           if (original) return this.duplicateOf(original, turn);
         }
         // The parent existed a moment ago and nodes are never deleted, so this means a database
@@ -145,7 +147,7 @@ export class PrismaTurnStore implements TurnStore {
         if (isForeignKeyViolation(error) && turn.nodes[0]?.parent_hash) throw missingParent(turn.nodes[0].parent_hash);
         if (!isUniqueViolation(error, 'request_id')) throw error;
       }
-      const original = await this.findStored(turn.requestId);
+      const original = await this.findStored(valid.turn.requestId);
       if (!original) throw new Error(`turn ${turn.requestId} lost a request_id race but is not stored`);
       return this.duplicateOf(original, turn);
     });
@@ -400,7 +402,7 @@ export class PrismaTurnStore implements TurnStore {
       const p = () => this.d.param(params.length);
       if (leavesOnly) where.push('NOT EXISTS (SELECT 1 FROM nodes c WHERE c.parent_hash = n.hash)');
       if (options.agent !== undefined) {
-        params.push(options.agent);
+        params.push(toColumn(options.agent));
         where.push(`n.agent_name = ${p()}`);
       }
       if (after) {
@@ -429,8 +431,8 @@ export class PrismaTurnStore implements TurnStore {
       const omit = bodies ? {} : { requestBody: true, responseBody: true } as const;
       // By id first: a turn id is a uuid, so it can only collide with a requestId by contrivance.
       const row =
-        (await this.db.turn.findUnique({ where: { id: idOrRequestId }, omit })) ??
-        (await this.db.turn.findUnique({ where: { requestId: idOrRequestId }, omit }));
+        (await this.db.turn.findUnique({ where: { id: toColumn(idOrRequestId) }, omit })) ??
+        (await this.db.turn.findUnique({ where: { requestId: toColumn(idOrRequestId) }, omit }));
       return row ? toStoredTurn(row) : null;
     });
   }
@@ -446,11 +448,11 @@ export class PrismaTurnStore implements TurnStore {
 
   async getSession(id: string): Promise<SessionRow | null> {
     if (typeof id !== 'string' || id === '') return null;
-    return this.run(() => new SessionQueries(this.db, this.d).get(id));
+    return this.run(() => new SessionQueries(this.db, this.d).get(toColumn(id)));
   }
 
   async sessionTurns(id: string): Promise<TurnSummary[]> {
-    return this.run(() => new SessionQueries(this.db, this.d).turns(id));
+    return this.run(() => new SessionQueries(this.db, this.d).turns(toColumn(id)));
   }
 
   async search(text: string, options: { limit?: number; cursor?: string; session?: string } = {}): Promise<Page<SearchHit>> {
@@ -458,7 +460,7 @@ export class PrismaTurnStore implements TurnStore {
   }
 
   async deleteSession(id: string): Promise<{ turns: number; nodes: number } | null> {
-    return this.run(() => this.db.$transaction((tx) => deleteSessionIn(tx, this.d, id), this.options.transaction));
+    return this.run(() => this.db.$transaction((tx) => deleteSessionIn(tx, this.d, toColumn(id)), this.options.transaction));
   }
 
   async expireSessions(cutoff: Date, options: { limit?: number } = {}): Promise<{ sessions: number; turns: number; nodes: number }> {
@@ -480,7 +482,7 @@ export class PrismaTurnStore implements TurnStore {
   }
 
   async hasTurn(requestId: string): Promise<boolean> {
-    return this.run(async () => (await this.db.turn.count({ where: { requestId } })) > 0);
+    return this.run(async () => (await this.db.turn.count({ where: { requestId: toColumn(requestId) } })) > 0);
   }
 
   async counts(): Promise<{ nodes: number; turns: number }> {
@@ -551,17 +553,17 @@ function bytesOrNull(bytes: Uint8Array | undefined): Uint8Array<ArrayBuffer> | n
 
 function toStoredNode(row: NodeRow): StoredNode {
   const bucket: Bucket = {
-    type: row.type,
-    role: row.role,
+    type: fromColumn(row.type),
+    role: fromColumn(row.role),
     content: JSON.parse(row.content) as Bucket['content'],
-    model: row.model,
-    provider: row.provider,
+    model: fromColumn(row.model),
+    provider: fromColumn(row.provider),
   };
-  if (row.agent_name) bucket.agent_name = row.agent_name;
+  if (row.agent_name) bucket.agent_name = fromColumn(row.agent_name);
   const node: StoredNode = { hash: row.hash, parent_hash: row.parent_hash, bucket, created_at: row.created_at };
-  if (row.stop_reason) node.stop_reason = row.stop_reason;
+  if (row.stop_reason) node.stop_reason = fromColumn(row.stop_reason);
   if (row.usage) node.usage = JSON.parse(row.usage) as Usage;
-  if (row.project) node.project = row.project;
+  if (row.project) node.project = fromColumn(row.project);
   if (row.turn_id) node.turn_id = row.turn_id;
   return node;
 }
@@ -571,8 +573,8 @@ type TurnRow = Awaited<ReturnType<StorageClient['turn']['findFirstOrThrow']>>;
 function toStoredTurn(row: Partial<TurnRow> & Omit<TurnRow, 'requestBody' | 'responseBody'>): StoredTurn {
   const turn: StoredTurn = {
     id: row.id,
-    requestId: row.requestId,
-    provider: row.provider,
+    requestId: fromColumn(row.requestId),
+    provider: fromColumn(row.provider),
     captureSite: row.captureSite as CaptureSite,
     headHash: row.headHash,
     nodeCount: row.nodeCount,
@@ -580,12 +582,12 @@ function toStoredTurn(row: Partial<TurnRow> & Omit<TurnRow, 'requestBody' | 'res
     outcome: row.outcome as TurnOutcome,
     diagnostics: JSON.parse(row.diagnostics) as Diagnostic[],
     createdAt: row.createdAt,
-    sessionId: row.sessionId,
-    threadId: row.threadId,
-    harnessId: row.harnessId,
-    harnessVersion: row.harnessVersion,
+    sessionId: fromColumn(row.sessionId),
+    threadId: fromColumn(row.threadId),
+    harnessId: fromColumn(row.harnessId),
+    harnessVersion: fromColumn(row.harnessVersion),
     sessionEnvelope: row.sessionEnvelope ? (JSON.parse(row.sessionEnvelope) as Record<string, unknown>) : null,
-    model: row.model,
+    model: fromColumn(row.model),
     tokens: {
       input: row.inputTokens ?? 0,
       output: row.outputTokens ?? 0,
@@ -596,17 +598,17 @@ function toStoredTurn(row: Partial<TurnRow> & Omit<TurnRow, 'requestBody' | 'res
     costUsd: row.costUsd,
     priceVersion: row.priceVersion,
   };
-  if (row.api !== null) turn.api = row.api;
-  if (row.agentName !== null) turn.agentName = row.agentName;
-  if (row.method !== null) turn.method = row.method;
-  if (row.path !== null) turn.path = row.path;
+  if (row.api !== null) turn.api = fromColumn(row.api);
+  if (row.agentName !== null) turn.agentName = fromColumn(row.agentName);
+  if (row.method !== null) turn.method = fromColumn(row.method);
+  if (row.path !== null) turn.path = fromColumn(row.path);
   if (row.status !== null) turn.status = row.status;
   if (row.requestHeaders !== null) turn.requestHeaders = JSON.parse(row.requestHeaders) as HeaderRecord;
   if (row.requestBody != null) turn.requestBody = row.requestBody;
   if (row.responseHeaders !== null) turn.responseHeaders = JSON.parse(row.responseHeaders) as HeaderRecord;
   if (row.responseBody != null) turn.responseBody = row.responseBody;
-  if (row.responseContentType !== null) turn.responseContentType = row.responseContentType;
-  if (row.responseContentEncoding !== null) turn.responseContentEncoding = row.responseContentEncoding;
+  if (row.responseContentType !== null) turn.responseContentType = fromColumn(row.responseContentType);
+  if (row.responseContentEncoding !== null) turn.responseContentEncoding = fromColumn(row.responseContentEncoding);
   if (row.startedAt !== null) turn.startedAt = row.startedAt;
   if (row.firstByteAt !== null) turn.firstByteAt = row.firstByteAt;
   if (row.endedAt !== null) turn.endedAt = row.endedAt;

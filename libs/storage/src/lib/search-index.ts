@@ -1,6 +1,7 @@
 import { decodeQueryCursor, encodeQueryCursor } from './query-cursor';
 import type { SqlDialect } from './sql-dialect';
 import type { Queryable } from './session-queries';
+import { fromColumn, toColumn } from './column-text';
 import { iso } from './session-queries';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type SearchHit } from './turn-store';
 
@@ -82,7 +83,7 @@ export async function searchTurns(db: Queryable, d: SqlDialect, text: string, op
     // itself the planner may walk every turn and test each one's text (stale statistics after a
     // burst of writes made it do so: 600 ms instead of 1 ms on 3,000 turns).
     const q = `plainto_tsquery('simple', ${p(words.join(' '))})`;
-    const session = options.session === undefined ? '' : `AND tt.session_id = ${p(options.session)}`;
+    const session = options.session === undefined ? '' : `AND tt.session_id = ${p(toColumn(options.session))}`;
     sql = `WITH hits AS MATERIALIZED (
              SELECT tt.turn_id, tt.session_id, tt.text FROM turn_text tt WHERE to_tsvector('simple', tt.text) @@ ${q} ${session})
            SELECT h.turn_id, h.session_id, ${d.isoText('t.started_at')} AS started_at,
@@ -93,7 +94,7 @@ export async function searchTurns(db: Queryable, d: SqlDialect, text: string, op
   } else {
     // SQLite placeholders are positional: they are added in the order they appear.
     const match = p(ftsQuery(words));
-    const session = options.session === undefined ? '' : `AND tt.session_id = ${p(options.session)}`;
+    const session = options.session === undefined ? '' : `AND tt.session_id = ${p(toColumn(options.session))}`;
     sql = `SELECT tt.turn_id, tt.session_id, ${d.isoText('t.started_at')} AS started_at,
                   snippet(turn_text_fts, 0, '[', ']', '…', 24) AS snippet
              FROM turn_text_fts JOIN turn_text tt ON tt.rowid = turn_text_fts.rowid JOIN turns t ON t.id = tt.turn_id
@@ -102,6 +103,6 @@ export async function searchTurns(db: Queryable, d: SqlDialect, text: string, op
             LIMIT ${p(limit + 1)} OFFSET ${p(offset)}`;
   }
   const rows = await db.$queryRawUnsafe<HitRow[]>(sql, ...params);
-  const items = rows.slice(0, limit).map((r) => ({ turnId: r.turn_id, sessionId: r.session_id, snippet: r.snippet, startedAt: iso(r.started_at) }));
+  const items = rows.slice(0, limit).map((r) => ({ turnId: r.turn_id, sessionId: fromColumn(r.session_id), snippet: r.snippet, startedAt: iso(r.started_at) }));
   return rows.length > limit ? { items, nextCursor: encodeQueryCursor({ s: 'search', k: offset + limit, i: '' }) } : { items };
 }

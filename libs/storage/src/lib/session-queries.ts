@@ -3,6 +3,7 @@ import type { TurnOutcome } from '@tapes/capture';
 import type { SqlDialect } from './sql-dialect';
 import { decodeQueryCursor, encodeQueryCursor } from './query-cursor';
 import { searchMatchSql } from './search-index';
+import { fromColumn, toColumn } from './column-text';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type SessionQuery, type SessionRow, type SessionSort, type TokenCounts, type TurnSummary } from './turn-store';
 
 export interface Queryable {
@@ -61,7 +62,7 @@ export class SessionQueries {
   /** Sessions whose last turn ended before `cutoff`, the oldest first (what retention deletes). */
   async endedBefore(cutoff: Date, limit: number): Promise<string[]> {
     const rows = await this.db.$queryRawUnsafe<{ id: string }[]>(`SELECT id FROM sessions WHERE ended_at < ${this.d.timestamp(1)} ORDER BY ended_at, id LIMIT ${Math.max(1, Math.floor(limit))}`, micros(cutoff));
-    return rows.map((r) => r.id);
+    return rows.map((r) => fromColumn(r.id));
   }
 
   async list(query: SessionQuery = {}): Promise<Page<SessionRow>> {
@@ -77,10 +78,10 @@ export class SessionQueries {
       return this.d.timestamp(params.length);
     };
     const where: string[] = [];
-    if (query.agent !== undefined) where.push(`s.agent_name = ${p(query.agent)}`);
-    if (query.harness !== undefined) where.push(`s.harness_id = ${p(query.harness)}`);
+    if (query.agent !== undefined) where.push(`s.agent_name = ${p(toColumn(query.agent))}`);
+    if (query.harness !== undefined) where.push(`s.harness_id = ${p(toColumn(query.harness))}`);
     if (query.cwd !== undefined) where.push(`(s.cwd = ${p(query.cwd)} OR s.cwd LIKE ${p(`${escapeLike(query.cwd.replace(/\/+$/, ''))}/%`)} ESCAPE '\\')`);
-    if (query.model !== undefined) where.push(`EXISTS (SELECT 1 FROM turns t WHERE t.session_id = s.id AND t.model = ${p(query.model)})`);
+    if (query.model !== undefined) where.push(`EXISTS (SELECT 1 FROM turns t WHERE t.session_id = s.id AND t.model = ${p(toColumn(query.model))})`);
     if (query.since !== undefined) where.push(`s.ended_at >= ${ts(micros(query.since))}`);
     if (query.until !== undefined) where.push(`s.started_at <= ${ts(micros(query.until))}`);
     if (query.text !== undefined && query.text.trim() !== '') {
@@ -146,15 +147,15 @@ export class SessionQueries {
     );
     const threadsOf = new Map(threads.map((t) => [t.session_id, Number(t.threads)]));
     const modelsOf = new Map<string, string[]>();
-    for (const m of models) modelsOf.set(m.session_id, [...(modelsOf.get(m.session_id) ?? []), m.model]);
+    for (const m of models) modelsOf.set(m.session_id, [...(modelsOf.get(m.session_id) ?? []), fromColumn(m.model)]);
     return rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      harnessId: r.harness_id,
-      harnessVersion: r.harness_version,
-      agentName: r.agent_name,
-      cwd: r.cwd,
-      parentId: r.parent_id,
+      id: fromColumn(r.id),
+      name: fromColumn(r.name),
+      harnessId: fromColumn(r.harness_id),
+      harnessVersion: fromColumn(r.harness_version),
+      agentName: fromColumn(r.agent_name),
+      cwd: fromColumn(r.cwd),
+      parentId: fromColumn(r.parent_id),
       metadata: r.metadata ? (JSON.parse(r.metadata) as Record<string, unknown>) : null,
       firstPrompt: r.first_prompt,
       startedAt: iso(r.started_at) as string,
@@ -210,13 +211,13 @@ function toTurnSummary(r: TurnDbRow): TurnSummary {
   };
   return {
     id: r.id,
-    requestId: r.request_id,
-    sessionId: r.session_id,
-    threadId: r.thread_id,
-    provider: r.provider,
-    ...(r.api !== null ? { api: r.api } : {}),
-    ...(r.agent_name !== null ? { agentName: r.agent_name } : {}),
-    model: r.model,
+    requestId: fromColumn(r.request_id),
+    sessionId: fromColumn(r.session_id),
+    threadId: fromColumn(r.thread_id),
+    provider: fromColumn(r.provider),
+    ...(r.api !== null ? { api: fromColumn(r.api) } : {}),
+    ...(r.agent_name !== null ? { agentName: fromColumn(r.agent_name) } : {}),
+    model: fromColumn(r.model),
     outcome: r.outcome as TurnOutcome,
     diagnostics: JSON.parse(r.diagnostics) as Diagnostic[],
     headHash: r.head_hash,

@@ -44,7 +44,7 @@ export function turnFacts(turn: TurnRecord, limits: { maxStringLength: number },
   checkString(session?.parentSessionId, 'session.parentSessionId', limits.maxStringLength);
   checkString(session?.name, 'session.name', limits.maxStringLength);
   checkString(session?.cwd, 'session.cwd', 4 * limits.maxStringLength);
-  checkString(turn.model, 'model', limits.maxStringLength);
+  if (turn.model !== undefined && typeof turn.model !== 'string') throw new InvalidTurnError('invalid_field', 'model must be a string', 'model');
   const usage = turn.usage ?? {};
   for (const [k, v] of Object.entries(usage)) {
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new InvalidTurnError('invalid_field', `usage.${k} must be a non-negative finite number`, `usage.${k}`);
@@ -70,7 +70,7 @@ export function turnFacts(turn: TurnRecord, limits: { maxStringLength: number },
     harnessId: session?.harnessId ?? null,
     harnessVersion: session?.harnessVersion ?? null,
     sessionEnvelopeJson: envelopeJson,
-    model: turn.model ?? null,
+    model: turn.model === undefined ? null : displayLabel(turn.model),
     tokens: {
       input: usage.prompt_tokens ?? null,
       output: usage.completion_tokens ?? null,
@@ -100,8 +100,17 @@ export function newNodesText(facts: TurnFacts, isNew: (index: number) => boolean
 }
 
 function searchable(text: string): string {
-  // PostgreSQL text cannot hold NUL; search and previews do not need it (the raw bytes keep it).
-  return typeof text === 'string' ? text.replaceAll('\u0000', '\uFFFD') : '';
+  // PostgreSQL text cannot hold NUL, and a lone surrogate would reach each backend differently;
+  // search and previews do not need them (the nodes and the raw bytes keep them exactly).
+  return typeof text === 'string' ? text.replaceAll('\u0000', '\uFFFD').toWellFormed() : '';
+}
+
+/** The turn's model column is a label to filter and show (the node keeps the whole string): a very long one is cut. */
+const MODEL_LABEL_CHARS = 256;
+
+function displayLabel(text: string): string {
+  if (text.length <= MODEL_LABEL_CHARS) return text;
+  return `${Array.from(text.slice(0, MODEL_LABEL_CHARS)).slice(0, -1).join('')}…`;
 }
 
 function checkString(value: unknown, field: string, max: number): void {

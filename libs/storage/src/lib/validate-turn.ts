@@ -20,8 +20,13 @@ export interface TurnLimits {
   maxRequestIdLength: number;
   /** path. Default 8 KiB characters. */
   maxPathLength: number;
-  /** Every other string (provider, agent name, model, role, content type, stop reason…). Default 1024. */
+  /** Every other string (provider, agent name, role, content type, …). Default 1024. */
   maxStringLength: number;
+  /**
+   * A node's model, stop reason and project: not indexed, and taken from the request and response
+   * bodies, so a long one must not cost the turn (#12). Default 64 KiB characters.
+   */
+  maxLabelLength: number;
   /** Diagnostics entries, and their JSON text. Defaults 1000 and 1 MiB. */
   maxDiagnostics: number;
   maxDiagnosticsBytes: number;
@@ -35,6 +40,7 @@ export const TURN_LIMITS: Readonly<TurnLimits> = Object.freeze({
   maxRequestIdLength: 512,
   maxPathLength: 8 * 1024,
   maxStringLength: 1024,
+  maxLabelLength: 64 * 1024,
   maxDiagnostics: 1000,
   maxDiagnosticsBytes: 1024 * 1024,
 });
@@ -82,6 +88,10 @@ export function validateTurn(turn: TurnRecord, limits: TurnLimits = TURN_LIMITS,
   for (const key of ['startedAt', 'firstByteAt', 'endedAt'] as const) {
     const d = turn[key];
     if (d !== undefined && !(d instanceof Date && !Number.isNaN(d.getTime()))) invalid(key, `${key} must be a valid Date`);
+    // Both backends must hold it alike: PostgreSQL has no year 0 and nothing before 4713 BC, SQLite
+    // would keep any text. A time outside years 1–9999 is nonsense, refused rather than clamped
+    // into a plausible-looking one (#12).
+    if (d !== undefined && (d.getTime() < MIN_TIME || d.getTime() > MAX_TIME)) invalid(key, `${key} must be a time between 0001-01-01 and 9999-12-31 (got ${d.toISOString()})`);
   }
   const requestHeadersJson = headers(turn.requestHeaders, 'requestHeaders', limits.maxHeadersBytes);
   const responseHeadersJson = headers(turn.responseHeaders, 'responseHeaders', limits.maxHeadersBytes);
@@ -137,17 +147,18 @@ function validateNode(node: Node, i: number, limits: TurnLimits): string {
   if (typeof b !== 'object' || b === null) invalid(`${at}.bucket`, `${at}.bucket must be an object`);
   for (const key of ['type', 'role', 'model', 'provider'] as const) {
     if (typeof b[key] !== 'string') invalid(`${at}.bucket.${key}`, `${at}.bucket.${key} must be a string`);
-    str(b[key], `${at}.bucket.${key}`, limits.maxStringLength);
+    if (key !== 'model') str(b[key], `${at}.bucket.${key}`, limits.maxStringLength);
   }
   str(b.agent_name, `${at}.bucket.agent_name`, limits.maxStringLength);
+  str(b.model, `${at}.bucket.model`, limits.maxLabelLength);
   if (!Array.isArray(b.content)) invalid(`${at}.bucket.content`, `${at}.bucket.content must be an array`);
   b.content.forEach((block, j) => {
     if (typeof block !== 'object' || block === null || typeof block.type !== 'string') {
       invalid(`${at}.bucket.content[${j}]`, `${at}.bucket.content[${j}] must be an object with a string type`);
     }
   });
-  str(node.stop_reason, `${at}.stop_reason`, limits.maxStringLength);
-  str(node.project, `${at}.project`, limits.maxStringLength);
+  str(node.stop_reason, `${at}.stop_reason`, limits.maxLabelLength);
+  str(node.project, `${at}.project`, limits.maxLabelLength);
   if (node.usage !== undefined) {
     if (typeof node.usage !== 'object' || node.usage === null || Array.isArray(node.usage)) {
       invalid(`${at}.usage`, `${at}.usage must be an object`);
@@ -238,6 +249,10 @@ function diagnostics(value: TurnRecord['diagnostics'], limits: TurnLimits): stri
   }
   return json;
 }
+
+/** The first and last instants both backends hold alike: 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z. */
+const MIN_TIME = Date.parse('0001-01-01T00:00:00.000Z');
+const MAX_TIME = Date.parse('9999-12-31T23:59:59.999Z');
 
 function invalid(field: string, message: string): never {
   throw new InvalidTurnError('invalid_field', message, field);
