@@ -8,7 +8,7 @@
 import { build } from 'esbuild';
 import { transform } from '@swc/core';
 import { existsSync } from 'node:fs';
-import { readFile, cp, mkdir, readdir } from 'node:fs/promises';
+import { readFile, cp, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -78,5 +78,19 @@ await copyAssets(path.join(appDir, 'src'));
 // migration folders beside the bundle.
 if (Object.keys(result.metafile.inputs).some((input) => input.startsWith('libs/storage/'))) {
   await cp(path.join(root, 'libs', 'storage', 'prisma'), path.join(outDir, 'prisma'), { recursive: true });
+}
+// The web viewer (#15): an app that serves it (libs/viewer-server) gets its static build beside the
+// bundle, in viewer/. A dist/apps/viewer built from the same sources (`nx build viewer`, which
+// `nx build <app>` runs first) is copied; otherwise (a Docker build, a test's bundle) it is built here.
+if (Object.keys(result.metafile.inputs).some((input) => input.startsWith('libs/viewer-server/'))) {
+  const { buildViewer, viewerSourceDigest, DEFAULT_OUT_DIR } = await import('./build-viewer.mjs');
+  const target = path.join(outDir, 'viewer');
+  const built = await readFile(path.join(DEFAULT_OUT_DIR, '.source-digest'), 'utf8').catch(() => '');
+  if (built && built === (await viewerSourceDigest())) {
+    await rm(target, { recursive: true, force: true });
+    await cp(DEFAULT_OUT_DIR, target, { recursive: true });
+  } else {
+    await buildViewer(target);
+  }
 }
 console.log(`built ${Object.keys(entryPoints).map((e) => path.relative(root, path.join(outDir, `${e}.js`))).join(', ')} in ${Date.now() - started} ms`);

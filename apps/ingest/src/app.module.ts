@@ -12,6 +12,7 @@ import { IngestMetrics } from './ingest/ingest.metrics';
 import { IngestService } from './ingest/ingest.service';
 import { OpenApiController } from './openapi/openapi.controller';
 import { ReadApiModule } from '@tapes/read-api';
+import { ViewerModule } from '@tapes/viewer-server';
 import { IngestNodesController } from './read/ingest-nodes.controller';
 
 export interface IngestAppOptions {
@@ -36,7 +37,12 @@ export class AppModule {
         TerminusModule,
         // The read API (sessions, turns, search, stats, the DAG, live events) at /v1, as the proxy serves it at /_tapes/v1.
         ReadApiModule.register(),
-        RouterModule.register([{ path: 'v1', module: ReadApiModule }]),
+        // The web viewer (#15) at /ui/, the same build the proxy serves; the read API is at ../v1/ from there.
+        ViewerModule.register({ apiBase: '../v1/' }),
+        RouterModule.register([
+          { path: 'v1', module: ReadApiModule },
+          { path: 'ui', module: ViewerModule },
+        ]),
       ],
       controllers: [IngestController, IngestNodesController, HealthController, OpenApiController],
       providers: [

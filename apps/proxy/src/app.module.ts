@@ -3,6 +3,7 @@ import { APP_FILTER, RouterModule } from '@nestjs/core';
 import { CaptureModule, MetricsModule, RetentionModule, TapesExceptionFilter, tapesLoggerModule } from '@tapes/nest-kit';
 import { CaptureFeatureModule } from './capture/capture-feature.module';
 import { ReadApiModule } from '@tapes/read-api';
+import { ViewerModule } from '@tapes/viewer-server';
 import type { ProxyConfig } from './config/proxy-config';
 import { ProxyConfigModule } from './config/proxy-config.module';
 import { ForwardingModule } from './forwarding/forwarding.module';
@@ -41,12 +42,15 @@ export class AppModule {
         CaptureFeatureModule,
         HealthModule,
         ReadApiModule.register(),
+        // The web viewer (#15) at /_tapes/: the page finds the read API at v1/ beside it.
+        ViewerModule.register({ apiBase: 'v1/' }),
         InternalRoutesModule,
         ForwardingModule,
         RouterModule.register([
           { path: INTERNAL_PREFIX, module: MetricsModule },
           { path: INTERNAL_PREFIX, module: HealthModule },
           { path: `${INTERNAL_PREFIX}/v1`, module: ReadApiModule },
+          { path: INTERNAL_PREFIX, module: ViewerModule },
           { path: INTERNAL_PREFIX, module: InternalRoutesModule },
         ]),
       ],

@@ -33,7 +33,7 @@ export function startupLines(config: ProxyConfig, port: number): { lines: string
       `  storing turns in ${storage} (journal ${config.dataDir}/journal)`,
       `  upstreams: ${upstreams.join(' · ')}`,
       `  point agents at it: ${agentEnv.join('  ')}`,
-      `  captured turns: ${base}/_tapes/v1/heads`,
+      `  see what was captured: ${base}/_tapes/ (the viewer) · read API ${base}/_tapes/v1/`,
       reads,
     ],
     fields: { listen: boundAt, base, storage, upstreams: config.upstreams, readsProtected: Boolean(readToken), allowedHosts },

@@ -1,0 +1,27 @@
+/**
+ * What each diagnostic code means, in words (libs/llm DiagnosticCode): a partial or unreduced turn
+ * says why, not just a code.
+ */
+const WORDS: Record<string, string> = {
+  upstream_error: 'The provider sent an error instead of (or in the middle of) its answer.',
+  incomplete: "The stream ended before the provider's end-of-turn marker: the answer is cut short.",
+  tool_input_parse_error: "A tool call's streamed arguments did not add up to JSON; its raw text is kept.",
+  parse_error: 'Part of the body could not be parsed.',
+  reducer_error: 'Reading the answer stopped early.',
+  empty_response: 'Nothing that looks like an answer arrived (an empty body, an HTML page, or bytes of another kind).',
+  decode_error: "The body's content encoding (gzip, br, zstd…) could not be undone.",
+  unknown_event: 'The stream had events of a type tapes does not know; they were counted.',
+  extra_choices: 'The answer carried more than one choice; only the first is shown.',
+  interrupted: 'The capture was cut short (the client hung up, the upstream died, or the byte budget ran out).',
+  envelope_error: 'The X-Tapes session headers were refused (or some of their fields).',
+};
+
+export function diagnosticWords(code: string): string {
+  return WORDS[code] ?? `Diagnostic "${code}".`;
+}
+
+export const OUTCOME_WORDS: Record<string, string> = {
+  complete: 'complete',
+  partial: 'partial — built from what arrived',
+  unreduced: 'unreduced — raw bytes kept, no messages could be built',
+};

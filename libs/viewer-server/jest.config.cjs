@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'viewer-server',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/viewer-server',
+};
