@@ -1,28 +1,61 @@
 /**
- * Sustained ingest of ten-message turns, 80% of each replayed from earlier turns (as agents do),
- * against the real ingest app on PostgreSQL and on SQLite, with autocannon at 32 connections.
- * Baseline, same run and same server: GET /ping (what Fastify + Nest cost without capture work).
+ * Sizing figures for the cloud path (docs/deploy.md): what one ingest replica sustains and what
+ * PostgreSQL spends per turn, each beside a baseline measured in the same run.
  *
  *   TAPES_TEST_PG_URL=postgresql://postgres@127.0.0.1:55432/postgres \
- *   node -r @swc-node/register tools/bench/ingest.bench.ts [seconds=10] [connections=32]
+ *   node -r @swc-node/register tools/bench/ingest.bench.ts [seconds=15] [connections=32] [--no-sqlite]
  *
- * The load generator runs in the same process as the server (one machine, 2 cores): the figures
- * are what one ingest process sustains while sharing its CPU with the client.
+ * Processes: ingest runs as production runs it, the bundle (`node main.js`, built into a temp
+ * folder first) in its own process with DATABASE_URL; this process is the load generator
+ * (autocannon, `connections` keep-alive connections) and samples CPU time from /proc:
+ *  - ingest's process (its whole work: HTTP, validation, reducing, hashing, the Prisma client);
+ *  - the PostgreSQL backends serving the bench database (pg_stat_activity.datname), i.e. the
+ *    server's work for these turns. The server's shared background processes (WAL writer,
+ *    checkpointer, background writer) are sampled apart: they also serve whatever else uses the
+ *    server, so they are an upper bound, not attributed to tapes.
+ *
+ * Turns: ten-message Anthropic conversations, 50 at a time; each turn resends the conversation's
+ * 8 earlier messages and adds 2 (80 % of each request replayed, as agents do), posted as ingest's
+ * JSON envelope with a unique request_id.
+ *
+ * Phases, one after another on one PostgreSQL server:
+ *  1. GET /ping: what Fastify + Nest cost per request with no capture work (ingest's own baseline);
+ *  2. POST /v1/ingest for `seconds`: turns/s, latency, ingest CPU, PostgreSQL backend CPU;
+ *  3. the bare-driver baseline: the very rows phase 2 stored (read back: turns, nodes, turn_text,
+ *     sessions) written again into a fresh, migrated database with `pg` alone, one transaction per
+ *     turn (its chain of nodes ON CONFLICT DO NOTHING, the turn, its text, the session upsert), from
+ *     as many clients as ingest's pool has: what PostgreSQL must spend on these rows whatever the
+ *     application, so PostgreSQL CPU per turn of phase 2 over phase 3 is tapes' overhead on the server;
+ *  4. (unless --no-sqlite) the same load on the embedded SQLite backend, ingest's CPU only.
+ *
+ * Figures are per CPU-second as well as per wall second: turns per ingest core-second is what one
+ * replica sustains with a core to itself; turns per PostgreSQL core-second is what each core of the
+ * server sustains. On a shared machine the wall-clock figures shrink with the load; the printed
+ * load average says how shared it was. Only ratios within one run compare across machines.
  */
-import 'reflect-metadata';
 import autocannon from 'autocannon';
-import { createDefaultReducers } from '@tapes/capture';
-import { parseConfig } from '@tapes/nest-kit';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
 import { openStorage } from '@tapes/storage';
-import { createTestPostgres, createTestSqlite } from '@tapes/testing';
-import { createIngestApp } from '../../apps/ingest/src/app.factory';
-import { ingestConfigSchema } from '../../apps/ingest/src/config/ingest-config';
+import { createTestPostgres, workspaceRoot } from '@tapes/testing';
+import { canReadProcessCpu, CpuMeter } from './lib/process-cpu';
 
-const seconds = Number(process.argv[2] ?? 10);
-const connections = Number(process.argv[3] ?? 32);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const seconds = Number(positional[0] ?? 15);
+const connections = Number(positional[1] ?? 32);
+const withSqlite = !process.argv.includes('--no-sqlite');
+/** openStorage's default PostgreSQL pool: the connections one ingest replica opens. */
+const INGEST_POOL = 10;
+const CONVERSATIONS = 50;
 
-/** Turn `t` of conversation `c`: 8 messages the conversation already had, 2 new ones. */
-function turnBody(c: number, t: number): string {
+/** Turn `n` of the run: conversation n mod 50, 8 messages it already had, 2 new ones. */
+function turnBody(n: number, run: string): string {
+  const c = n % CONVERSATIONS;
+  const t = Math.floor(n / CONVERSATIONS);
   const messages = [];
   for (let i = 0; i < 8; i++) messages.push({ role: i % 2 ? 'assistant' : 'user', content: `conversation ${c} message ${i}: ${'context '.repeat(20)}` });
   messages.push({ role: 'assistant', content: `conversation ${c} turn ${t} answer` });
@@ -30,53 +63,335 @@ function turnBody(c: number, t: number): string {
   return JSON.stringify({
     provider: 'anthropic',
     agent_name: 'bench',
-    request_id: `bench-${c}-${t}-${process.pid}-${Date.now()}`,
+    request_id: `bench-${run}-${n}`,
     request: { model: 'claude-sonnet-4-5', max_tokens: 1024, messages },
     response: { id: 'msg_x', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: `reply ${c}/${t}` }], stop_reason: 'end_turn', usage: { input_tokens: 900, output_tokens: 20 } },
   });
 }
 
-async function load(url: string, opts: Partial<autocannon.Options>) {
-  return autocannon({ url, connections, duration: seconds, ...opts });
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
-function row(name: string, r: autocannon.Result): string {
-  return `${name.padEnd(34)} ${r.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(r.latency.p50).padStart(4)} ms   p99 ${String(r.latency.p99).padStart(4)} ms   non-2xx ${r.non2xx}   errors ${r.errors}`;
+/**
+ * Builds the ingest bundle into a temp folder under the repository's tmp/ (gitignored; inside the
+ * repository so the bundle resolves node_modules), leaving dist/ to whoever else runs.
+ */
+function buildIngest(): { dir: string; main: string } {
+  mkdirSync(path.join(workspaceRoot(), 'tmp'), { recursive: true });
+  const dir = mkdtempSync(path.join(workspaceRoot(), 'tmp', 'bench-ingest-'));
+  const built = spawnSync(process.execPath, [path.join(workspaceRoot(), 'tools/build/build-app.mjs'), 'ingest'], {
+    encoding: 'utf8',
+    env: { ...process.env, TAPES_BUILD_OUT_DIR: dir },
+  });
+  if (built.status !== 0) throw new Error(`building ingest failed:\n${built.stderr}`);
+  return { dir, main: path.join(dir, 'main.js') };
 }
 
-async function bench(name: string, storeUrl: string): Promise<void> {
-  const store = await openStorage({ url: storeUrl });
-  const config = parseConfig('bench', ingestConfigSchema, { LOG_LEVEL: 'silent' });
-  const app = await createIngestApp({ config, reducers: createDefaultReducers, store });
-  await app.listen(0, '127.0.0.1');
-  const base = await app.getUrl();
-  let n = 0;
-  const ping = await load(`${base}/ping`, {});
-  const ingest = await load(`${base}/v1/ingest`, {
+/** `node main.js` with `env`, resolved once /ping answers. */
+async function startIngest(main: string, env: Record<string, string>): Promise<{ child: ChildProcess; base: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [main], {
+    cwd: path.dirname(main),
+    env: { PATH: process.env['PATH'] ?? '', INGEST_HOST: '127.0.0.1', INGEST_PORT: String(port), LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`ingest exited (${child.exitCode}) before answering /ping`);
+    try {
+      if ((await fetch(`${base}/ping`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { child, base, stop };
+}
+
+interface Phase {
+  name: string;
+  turns: number;
+  wallSeconds: number;
+  p50?: number;
+  p99?: number;
+  failures?: number;
+  ingestCpu?: number;
+  pgCpu?: number;
+  pgBackground?: number;
+}
+
+/** What autocannon did, with the CPU the given meters saw meanwhile. */
+async function measured(
+  name: string,
+  meters: { ingest?: CpuMeter; pg?: CpuMeter; background?: CpuMeter },
+  run: () => Promise<{ count: number; p50?: number; p99?: number; failures?: number }>,
+): Promise<Phase> {
+  await Promise.all(Object.values(meters).map((m) => m.start()));
+  const started = performance.now();
+  const result = await run();
+  const wallSeconds = (performance.now() - started) / 1000;
+  const [ingestCpu, pgCpu, pgBackground] = await Promise.all([meters.ingest?.stop(), meters.pg?.stop(), meters.background?.stop()]);
+  return {
+    name,
+    turns: result.count,
+    wallSeconds,
+    ...(result.p50 !== undefined ? { p50: result.p50, p99: result.p99, failures: result.failures } : {}),
+    ...(ingestCpu ? { ingestCpu: ingestCpu.seconds } : {}),
+    ...(pgCpu ? { pgCpu: pgCpu.seconds } : {}),
+    ...(pgBackground ? { pgBackground: pgBackground.seconds } : {}),
+  };
+}
+
+/** Answers other than 2xx, by status, and connection errors/timeouts: shown under the table. */
+const failureNotes: string[] = [];
+
+async function autocannonRun(url: string, options: Partial<autocannon.Options>): Promise<{ count: number; p50: number; p99: number; failures: number }> {
+  const r = await autocannon({ url, connections, duration: seconds, ...options });
+  const failures = r.non2xx + r.errors + r.timeouts;
+  if (failures > 0) {
+    const statuses = Object.entries(r.statusCodeStats as Record<string, { count: number }>)
+      .filter(([code]) => !code.startsWith('2'))
+      .map(([code, { count }]) => `${count} × ${code}`);
+    failureNotes.push(`${url}: ${[...statuses, `${r.errors} errors`, `${r.timeouts} timeouts`].join(', ')}`);
+  }
+  return { count: r['2xx'], p50: r.latency.p50, p99: r.latency.p99, failures };
+}
+
+/** Posts turns to ingest for `seconds`, numbered on from `counter.n`. */
+function postTurns(base: string, run: string, counter: { n: number }): Promise<{ count: number; p50: number; p99: number; failures: number }> {
+  return autocannonRun(`${base}/v1/ingest`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req) => ({ ...req, body: turnBody(n % 200, Math.floor(n++ / 200)) }) }],
+    requests: [{ setupRequest: (req) => ({ ...req, body: turnBody(counter.n++, run) }) }],
   });
-  const counts = await store.counts();
-  console.log(row(`${name}: GET /ping (baseline)`, ping));
-  console.log(row(`${name}: POST /v1/ingest`, ingest));
-  console.log(`${' '.repeat(35)}stored ${counts.turns} turns, ${counts.nodes} unique nodes (${((1 - counts.nodes / (counts.turns * 11)) * 100).toFixed(0)}% of node writes deduplicated)`);
-  await app.close();
+}
+
+/** pids of the backends connected to `database` (not the monitor's own). */
+function backendsOf(monitor: pg.Client, database: string): () => Promise<number[]> {
+  return async () => (await monitor.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database])).rows.map((r) => r.pid);
+}
+
+/** The server's processes that serve no one database: WAL writer, checkpointer, background writer, launchers. */
+function backgroundOf(monitor: pg.Client): () => Promise<number[]> {
+  return async () => (await monitor.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname IS NULL AND backend_type <> 'client backend'`)).rows.map((r) => r.pid);
+}
+
+async function turnIds(url: string): Promise<Set<string>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return new Set((await client.query<{ id: string }>('SELECT id FROM turns')).rows.map((r) => r.id));
+  } finally {
+    await client.end();
+  }
+}
+
+/** The number of stored turns once two reads 500 ms apart agree. */
+async function settledTurnCount(url: string): Promise<number> {
+  let last = -1;
+  for (;;) {
+    const now = (await turnIds(url)).size;
+    if (now === last) return now;
+    last = now;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+type Row = Record<string, unknown>;
+
+/** The rows ingest stored, grouped per turn as one transaction writes them, in the order they were stored. */
+async function storedRows(url: string): Promise<Array<{ turn: Row; chain: Row[]; text: Row | undefined; session: Row | undefined }>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const turns = (await client.query<Row>('SELECT * FROM turns ORDER BY created_at, id')).rows;
+    const nodes = new Map((await client.query<Row>('SELECT * FROM nodes')).rows.map((n) => [String(n['hash']), n]));
+    const texts = new Map((await client.query<Row>('SELECT * FROM turn_text')).rows.map((t) => [String(t['turn_id']), t]));
+    const sessions = new Map((await client.query<Row>('SELECT * FROM sessions')).rows.map((s) => [String(s['id']), s]));
+    return turns.map((turn) => {
+      const chain: Row[] = [];
+      for (let hash = turn['head_hash'] as string | null; hash; ) {
+        const node = nodes.get(hash);
+        if (!node) throw new Error(`node ${hash} of turn ${String(turn['id'])} is not stored`);
+        chain.unshift(node);
+        hash = node['parent_hash'] as string | null;
+      }
+      return { turn, chain, text: texts.get(String(turn['id'])), session: turn['session_id'] ? sessions.get(String(turn['session_id'])) : undefined };
+    });
+  } finally {
+    await client.end();
+  }
+}
+
+/** `INSERT INTO t (cols) VALUES (…), (…)` for rows sharing one column set. */
+function insertSql(table: string, rows: Row[], suffix = ''): { text: string; values: unknown[] } {
+  const columns = Object.keys(rows[0]!);
+  const values: unknown[] = [];
+  const tuples = rows.map((row) => `(${columns.map((c) => `$${values.push(row[c])}`).join(', ')})`);
+  return { text: `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')} ${suffix}`, values };
+}
+
+/**
+ * Phase 3: the same rows through `pg` alone, one transaction per turn, INGEST_POOL clients
+ * taking turns off one queue in stored order. The session row is upserted per turn as the store
+ * folds it (insert the first time, then bump its counters and end time).
+ */
+async function bareDriver(url: string, rows: Awaited<ReturnType<typeof storedRows>>): Promise<number> {
+  const queue = [...rows];
+  const clients = await Promise.all(
+    Array.from({ length: INGEST_POOL }, async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      return client;
+    }),
+  );
+  let stored = 0;
+  try {
+    await Promise.all(
+      clients.map(async (client) => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          await client.query('BEGIN');
+          await client.query(insertSql('nodes', next.chain, 'ON CONFLICT (hash) DO NOTHING'));
+          await client.query(insertSql('turns', [next.turn]));
+          if (next.text) await client.query(insertSql('turn_text', [next.text]));
+          if (next.session) {
+            await client.query(
+              insertSql(
+                'sessions',
+                [next.session],
+                `ON CONFLICT (id) DO UPDATE SET ended_at = GREATEST(sessions.ended_at, EXCLUDED.ended_at), turn_count = sessions.turn_count + 1,
+                 complete_count = sessions.complete_count + 1, input_tokens = sessions.input_tokens + 900, output_tokens = sessions.output_tokens + 20`,
+              ),
+            );
+          }
+          await client.query('COMMIT');
+          stored += 1;
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+  }
+  return stored;
+}
+
+const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+
+function printPhases(phases: Phase[]): void {
+  const header = ['phase', 'count', 'per s', 'p50 ms', 'p99 ms', 'failed', 'ingest CPU s', 'PG CPU s', 'per ingest core-s', 'per PG core-s', 'PG ms/turn'];
+  const rows = phases.map((p) => [
+    p.name,
+    fmt(p.turns),
+    fmt(p.turns / p.wallSeconds),
+    fmt(p.p50),
+    fmt(p.p99),
+    fmt(p.failures),
+    fmt(p.ingestCpu, 1),
+    fmt(p.pgCpu, 1),
+    fmt(p.ingestCpu ? p.turns / p.ingestCpu : undefined),
+    fmt(p.pgCpu ? p.turns / p.pgCpu : undefined),
+    fmt(p.pgCpu ? (p.pgCpu * 1000) / p.turns : undefined, 2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
 }
 
 async function main(): Promise<void> {
-  console.log(`ingest bench: ${seconds}s per run, ${connections} connections, ten-message turns, 80% replayed`);
-  const pg = await createTestPostgres();
+  if (!canReadProcessCpu()) throw new Error('this bench reads CPU time from /proc (Linux)');
+  const cpus = os.cpus();
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const bundle = buildIngest();
+  const tapesDb = await createTestPostgres();
+  const baselineDb = await createTestPostgres();
+  const monitor = new pg.Client({ connectionString: process.env['TAPES_TEST_PG_URL'] ?? 'postgresql://postgres@127.0.0.1:55432/postgres' });
+  await monitor.connect();
+  const run = `${process.pid}-${Date.now()}`;
   try {
-    await bench('postgresql', pg.url);
+    const version = (await monitor.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version;
+    console.log(`ingest bench: ${seconds} s per phase, ${connections} connections, ten-message turns (80 % replayed), ${CONVERSATIONS} conversations`);
+    console.log(`machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, Node ${process.version}, PostgreSQL ${version}; load average at start ${load} (1/5/15 min) — shared with other jobs\n`);
+
+    // PostgreSQL: ingest (bundle) on the tapes database.
+    const ingest = await startIngest(bundle.main, { DATABASE_URL: tapesDb.url });
+    const ingestPid = ingest.child.pid!;
+    const counter = { n: 0 };
+    // Warm-up (JIT, the pool's connections, the first turn of every conversation); not measured.
+    await autocannon({ url: `${ingest.base}/v1/ingest`, connections, amount: 500, method: 'POST', headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (req) => ({ ...req, body: turnBody(counter.n++, run) }) }] });
+    const warmedUp = await turnIds(tapesDb.url);
+    const phases: Phase[] = [];
+    phases.push(await measured('GET /ping (ingest baseline)', { ingest: new CpuMeter(() => [ingestPid]) }, () => autocannonRun(`${ingest.base}/ping`, {})));
+    const pgMeters = () => ({ pg: new CpuMeter(backendsOf(monitor, tapesDb.name)), background: new CpuMeter(backgroundOf(monitor)) });
+    const loadCpuBefore = process.cpuUsage();
+    // Counted from the database once it stops growing: autocannon stops counting at the deadline
+    // with up to `connections` posts in flight, which ingest still stores (and spends CPU on).
+    const posted = await measured('POST /v1/ingest, PostgreSQL', { ingest: new CpuMeter(() => [ingestPid]), ...pgMeters() }, async () => {
+      const result = await postTurns(ingest.base, run, counter);
+      return { ...result, count: (await settledTurnCount(tapesDb.url)) - warmedUp.size };
+    });
+    const loadCpu = process.cpuUsage(loadCpuBefore);
+    phases.push(posted);
+    await ingest.stop();
+
+    // The bare-driver baseline: the same rows, pg alone, into a fresh database with the same schema and indexes.
+    await (await openStorage({ url: baselineDb.url })).close();
+    // The warm-up's rows go in first, unmeasured, so the measured rows meet the same history (their
+    // conversations' earlier nodes already stored) as they did in ingest.
+    const rows = await storedRows(tapesDb.url);
+    await bareDriver(baselineDb.url, rows.filter((r) => warmedUp.has(String(r.turn['id']))));
+    const measuredRows = rows.filter((r) => !warmedUp.has(String(r.turn['id'])));
+    const bare = await measured('bare driver, same rows (pg, 10 clients)', { pg: new CpuMeter(backendsOf(monitor, baselineDb.name)), background: new CpuMeter(backgroundOf(monitor)) }, async () => ({
+      count: await bareDriver(baselineDb.url, measuredRows),
+    }));
+    phases.push(bare);
+
+    if (withSqlite) {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tapes-bench-sqlite-'));
+      try {
+        const lite = await startIngest(bundle.main, { TAPES_DATA_DIR: dataDir });
+        const litePid = lite.child.pid!;
+        const liteCounter = { n: 0 };
+        await autocannon({ url: `${lite.base}/v1/ingest`, connections, amount: 200, method: 'POST', headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (req) => ({ ...req, body: turnBody(liteCounter.n++, `${run}-lite`) }) }] });
+        phases.push(await measured('POST /v1/ingest, SQLite (in ingest)', { ingest: new CpuMeter(() => [litePid]) }, () => postTurns(lite.base, `${run}-lite`, liteCounter)));
+        await lite.stop();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    }
+
+    printPhases(phases);
+    for (const note of failureNotes) console.log(`failed: ${note}`);
+    const ping = phases[0]!;
+    const perTurnIngest = posted.ingestCpu! / posted.turns;
+    const perPing = ping.ingestCpu! / ping.turns;
+    const tapesPg = posted.pgCpu! / posted.turns;
+    const barePg = bare.pgCpu! / bare.turns;
+    console.log(`
+PostgreSQL CPU per turn: ingest ${(tapesPg * 1000).toFixed(2)} ms, bare driver ${(barePg * 1000).toFixed(2)} ms — ${(tapesPg / barePg).toFixed(2)}× the bare driver's
+ingest CPU per turn ${(perTurnIngest * 1000).toFixed(2)} ms = ${(perTurnIngest / perPing).toFixed(1)}× a GET /ping (${(perPing * 1000).toFixed(3)} ms)
+PostgreSQL background processes (shared with the server's other users) during the ingest phase: ${posted.pgBackground?.toFixed(1)} CPU s, bare-driver phase: ${bare.pgBackground?.toFixed(1)} CPU s
+load generator (this process) during the ingest phase: ${((loadCpu.user + loadCpu.system) / 1e6).toFixed(1)} CPU s
+stored ${rows.length} turns (${warmedUp.size} of them in the warm-up), ${new Set(rows.flatMap((r) => r.chain.map((n) => n['hash']))).size} unique nodes, ${rows.reduce((s, r) => s + r.chain.length, 0)} node references`);
   } finally {
-    await pg.drop();
-  }
-  const sqlite = createTestSqlite();
-  try {
-    await bench('sqlite', sqlite.url);
-  } finally {
-    sqlite.cleanup();
+    await monitor.end();
+    await tapesDb.drop();
+    await baselineDb.drop();
+    rmSync(bundle.dir, { recursive: true, force: true });
   }
 }
 
