@@ -19,4 +19,6 @@ export { TURN_FIXTURES } from './lib/catalog';
 export { MockUpstream, writeFrames, writeInPieces } from './lib/http/mock-upstream';
 export type { UpstreamHandler, UpstreamRequest } from './lib/http/mock-upstream';
 export { send } from './lib/http/http-client';
+export { OtlpReceiver, parseOtlpJson } from './lib/http/otlp-receiver';
+export type { ReceivedSpan, ReceivedExport } from './lib/http/otlp-receiver';
 export type { ClientResponse, ReceivedChunk, SendOptions } from './lib/http/http-client';

@@ -1,0 +1,15 @@
+export { exportSessions, exportSpans, EXPORT_FORMATS, EXPORT_MEDIA_TYPES, EXPORT_EXTENSIONS } from './lib/export-sessions';
+export type { ExportFormat, ExportOptions } from './lib/export-sessions';
+export { readSession, readSessionTurns } from './lib/export-input';
+export type { ExportReader, ExportSession, ExportSessionInfo, ExportTurn, ExportNode, ExportTokens, ExportHeaders } from './lib/export-input';
+export { JsonlWriter } from './lib/jsonl/jsonl-lines';
+export { jsonlLineSchema, jsonlNodeSchema, JSONL_SCHEMA_VERSION } from './lib/jsonl/jsonl-schema';
+export type { JsonlLine, JsonlNode } from './lib/jsonl/jsonl-schema';
+export { sessionSpans, otlpIds, OTLP_SCOPE } from './lib/otlp/otlp-spans';
+export { otlpJson, sendOtlp, OtlpExportError } from './lib/otlp/otlp-output';
+export type { OtlpSendOptions } from './lib/otlp/otlp-output';
+export { GEN_AI, OPERATION, TAPES as TAPES_ATTRIBUTES, genAiProviderName } from './lib/otlp/gen-ai-attributes';
+export { harLog } from './lib/har/har-log';
+export type { Har, HarEntry } from './lib/har/har-types';
+export { toolCalls, toolResults, responseNode } from './lib/tool-calls';
+export type { ToolCall, ToolResult } from './lib/tool-calls';
