@@ -16,7 +16,7 @@ const swc = {
 
 module.exports = {
   displayName: 'viewer',
-  setupFiles: preset.setupFiles,
+  setupFiles: [...preset.setupFiles, '<rootDir>/test/setup-jsdom.ts'],
   testEnvironment: 'jsdom',
   // Preact and its testing library resolve to their CommonJS builds under Jest.
   testEnvironmentOptions: { customExportConditions: ['require', 'default'] },

@@ -18,8 +18,9 @@ const SAFE_IMAGE = /^image\/(png|jpeg|gif|webp)$/;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const record = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 
+/** A call of a tool: Anthropic's three kinds, and any provider block that names a tool (OpenAI's custom_tool_call…). */
 export function isToolCall(block: ContentBlockJson): boolean {
-  return TOOL_CALLS.has(String(block['type']));
+  return TOOL_CALLS.has(String(block['type'])) || (typeof block['tool_name'] === 'string' && !block['tool_result_id']);
 }
 
 /** A block that answers a call (tool_result, web_search_tool_result, mcp_tool_result, …). */
@@ -40,13 +41,17 @@ export function ContentBlockView({ block, ctx }: { block: ContentBlockJson; ctx:
       </div>
     );
   }
-  if (TOOL_CALLS.has(type)) return <ToolCallBlock block={block} ctx={ctx} />;
+  if (isToolCall(block)) return <ToolCallBlock block={block} ctx={ctx} />;
   if (type === 'image') return <ImageBlock block={block} />;
   if (type === 'tool_result' || answeredCall(block)) return <ToolResultBlock block={block} ctx={ctx} />;
+  // A provider's own block: its text when it has some (an OpenAI refusal), its fields as JSON.
+  const text = str(block['text']);
   return (
-    <div class="block other" data-block={type}>
-      <span class="label">{type || 'block'}</span>
-      <JsonView value={block['data'] ?? block} summary={`${type} (provider data)`} />
+    <div class={`block other ${type}`} data-block={type}>
+      <span class="label">{type.replace(/_/g, ' ') || 'block'}</span>
+      {text !== undefined && <div class="plain">{text}</div>}
+      {block['data'] !== undefined && <JsonView value={block['data']} summary={`${type} data`} open={false} />}
+      {text === undefined && block['data'] === undefined && <span class="muted">no content</span>}
     </div>
   );
 }
@@ -92,7 +97,7 @@ function ToolCallBlock({ block, ctx }: { block: ContentBlockJson; ctx: BlockCont
   return (
     <div class={`block tool-call ${type}`} data-block={type}>
       <div class="tool-head">
-        <span class="label">{type === 'tool_use' ? 'tool' : type === 'mcp_tool_use' ? 'MCP tool' : 'server tool'}</span>
+        <span class="label">{type === 'tool_use' ? 'tool' : type === 'mcp_tool_use' ? 'MCP tool' : type === 'server_tool_use' ? 'server tool' : type.replace(/_/g, ' ')}</span>
         <strong class="tool-name">{name}</strong>
         {server && <span class="muted"> on {server}</span>}
         {id && <span class="muted id"> {id}</span>}
@@ -154,8 +159,18 @@ function ImageBlock({ block }: { block: ContentBlockJson }) {
   );
 }
 
-function Thumbnail({ mediaType, data }: { mediaType: string | undefined; data: string | undefined }) {
+/** The image type its first bytes say (Ollama sends images without one). */
+function sniffImageType(base64: string): string | undefined {
+  if (base64.startsWith('iVBOR')) return 'image/png';
+  if (base64.startsWith('/9j/')) return 'image/jpeg';
+  if (base64.startsWith('R0lGOD')) return 'image/gif';
+  if (base64.startsWith('UklGR')) return 'image/webp';
+  return undefined;
+}
+
+function Thumbnail({ mediaType: claimed, data }: { mediaType: string | undefined; data: string | undefined }) {
   const [zoomed, setZoomed] = useState(false);
+  const mediaType = claimed && SAFE_IMAGE.test(claimed) ? claimed : data ? (sniffImageType(data) ?? claimed) : claimed;
   if (!data || !mediaType || !SAFE_IMAGE.test(mediaType) || !/^[A-Za-z0-9+/=\s]+$/.test(data)) {
     return (
       <div class="block image" data-block="image">

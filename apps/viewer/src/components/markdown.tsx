@@ -14,6 +14,8 @@ const marked = new Marked({ gfm: true, breaks: false, async: false });
 marked.use({
   renderer: {
     html: ({ text }) => escapeHtml(text),
+    // An image in the text would be fetched when the page opens: say where it is instead.
+    image: ({ href, text }) => escapeHtml(`[image${text ? ` ${text}` : ''}: ${href}]`),
   },
 });
 
