@@ -224,8 +224,9 @@ export class IngestService {
     }
     if (err instanceof InvalidTurnError) {
       const tooLarge = err.code === 'oversize_field';
-      return new Rejection(tooLarge ? 'reject_too_large' : 'reject_parse', tooLarge ? 'payload_too_large' : 'unprocessable_turn', err.message, { cause: err });
+      return new Rejection(tooLarge ? 'reject_too_large' : 'reject_parse', tooLarge ? 'payload_too_large' : 'unprocessable_turn', inEnvelopeTerms(err), { cause: err });
     }
+    // Not the client's doing: the exception filter logs the cause, the client hears "internal error".
     return err instanceof TapesError ? err : new TapesError('internal', 'internal error', { cause: err });
   }
 }
@@ -239,6 +240,25 @@ export class IngestService {
  */
 function captureSiteOf(envelope: IngestEnvelope, credential: Credential): CaptureSite {
   return credential === 'capture_token' && envelope.capture_site !== undefined ? envelope.capture_site : 'ingest';
+}
+
+/** The envelope's names for the record fields storage may refuse, so a 4xx names what the client sent. */
+const ENVELOPE_FIELDS: Readonly<Record<string, string>> = {
+  requestId: 'request_id',
+  agentName: 'agent_name',
+  startedAt: 'started_at',
+  firstByteAt: 'first_byte_at',
+  endedAt: 'ended_at',
+  responseContentType: 'response_content_type',
+  responseContentEncoding: 'response_content_encoding',
+  path: 'path',
+  model: 'model',
+};
+
+/** Storage's message with the field as the envelope names it (`startedAt must be …` → `started_at must be …`). */
+function inEnvelopeTerms(err: InvalidTurnError): string {
+  const name = err.field === undefined ? undefined : ENVELOPE_FIELDS[err.field];
+  return name && err.message.startsWith(err.field as string) ? `${name}${err.message.slice((err.field as string).length)}` : err.message;
 }
 
 /**

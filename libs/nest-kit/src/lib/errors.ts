@@ -128,7 +128,18 @@ export class TapesExceptionFilter implements ExceptionFilter {
         error = new TapesError('internal', 'internal error');
       }
     }
+    // A 500 answered from a TapesError or Nest's own exception says only "internal error" to the
+    // client: its cause must reach the log, or nobody can ever find out what it was (#12).
+    if (error.status === 500 && exception === error) this.logger.error({ err: error, cause: error.cause }, `internal error: ${causeOf(error)}`);
+    else if (error.status === 500 && exception instanceof HttpException) this.logger.error({ err: exception }, `internal error: ${exception.message}`);
     if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
     reply.status(error.status).send(error.body());
   }
+}
+
+/** The innermost message of an error's cause chain (what actually failed). */
+function causeOf(error: Error): string {
+  let at: unknown = error;
+  while (at instanceof Error && at.cause !== undefined) at = at.cause;
+  return at instanceof Error ? at.message : String(at);
 }
