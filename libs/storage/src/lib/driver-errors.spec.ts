@@ -59,6 +59,18 @@ describe('classifying driver errors', () => {
     expect(wrapped.message).toContain('57P01');
   });
 
+  it.each([
+    ['a NUL byte in text (22021)', prismaError('P2010', { kind: 'postgres', code: '22021', severity: 'ERROR', message: 'invalid byte sequence for encoding "UTF8": 0x00' })],
+    ['a time out of range (22008)', prismaError('P2010', { kind: 'postgres', code: '22008', severity: 'ERROR', message: 'date/time field value out of range' })],
+    ['an index row too large (54000)', prismaError('P2010', { kind: 'postgres', code: '54000', severity: 'ERROR', message: 'index row size 3088 exceeds btree version 4 maximum 2704' })],
+  ])('turns PostgreSQL refusing the data itself — %s — into an invalid turn, never a retry (#12)', async (_name, error) => {
+    expect(unavailableReason(error)).toBeNull();
+    const refused = await classifyStorageError(error, 'postgresql');
+    expect(refused).toBeInstanceOf(InvalidTurnError);
+    expect(refused).toMatchObject({ code: 'refused_by_database', cause: error });
+    expect((refused as InvalidTurnError).message).toMatch(/SQLSTATE (22|54)/);
+  });
+
   it('passes storage errors through untouched', async () => {
     const invalid = new InvalidTurnError('invalid_hash', 'bad');
     expect(await classifyStorageError(invalid, 'sqlite')).toBe(invalid);

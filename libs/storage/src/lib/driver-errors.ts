@@ -1,4 +1,4 @@
-import { StorageError, StorageUnavailableError, type UnavailableReason } from './errors';
+import { InvalidTurnError, StorageError, StorageUnavailableError, type UnavailableReason } from './errors';
 import type { Backend } from './storage-target';
 
 /**
@@ -16,7 +16,7 @@ import type { Backend } from './storage-target';
 export async function classifyStorageError(error: unknown, backend: Backend): Promise<unknown> {
   if (error instanceof StorageError) return error;
   const reason = unavailableReason(error);
-  if (!reason) return error;
+  if (!reason) return dataRefusal(error) ?? error;
   const what = backend === 'postgresql' ? 'PostgreSQL' : 'SQLite';
   return new StorageUnavailableError(reason, `${what} is unavailable (${reason}): ${describe(error)}`, { cause: error });
 }
@@ -158,4 +158,22 @@ function describe(error: unknown): string {
   const unique = [...new Set(parts)];
   const message = error instanceof Error ? error.message.trim().split('\n').filter(Boolean).pop() ?? '' : String(error);
   return `${unique.join(' / ') || 'no code'}${message ? ` — ${message.slice(0, 300)}` : ''}`;
+}
+
+/**
+ * PostgreSQL refusing the data itself — SQLSTATE class 22 (data exception: a NUL byte, a value
+ * out of range) or 54 (program limit exceeded: an index row too large) — is a turn that cannot
+ * be stored as it is, whatever happens to the server: an {@link InvalidTurnError}, which the proxy
+ * counts as `storage_reject` at once rather than retrying it ahead of every later turn, and ingest
+ * answers 422 (#12). Validation should have caught it; this is the net under it.
+ */
+export function dataRefusal(error: unknown): InvalidTurnError | undefined {
+  for (const e of chain(error)) {
+    const code = e['code'];
+    // The adapter's `{ kind: 'postgres', code, severity }`, or node-postgres's own error (code + severity).
+    if (typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code) && (e['kind'] === 'postgres' || typeof e['severity'] === 'string')) {
+      return new InvalidTurnError('refused_by_database', `the database refused the turn's data (SQLSTATE ${code}): ${String(e['message'] ?? '')}`, undefined, { cause: error });
+    }
+  }
+  return undefined;
 }

@@ -19,7 +19,12 @@ export type InvalidTurnCode =
   /** A field has the wrong shape (type, enum value, empty request id…). */
   | 'invalid_field'
   /** The request id is already stored with different content (#13); the stored turn is kept. */
-  | 'request_id_conflict';
+  | 'request_id_conflict'
+  /**
+   * The database refused the data itself (PostgreSQL SQLSTATE class 22 "data exception" or 54
+   * "program limit exceeded"): a value validation let through. Retrying cannot help (#12).
+   */
+  | 'refused_by_database';
 
 export class InvalidTurnError extends StorageError {
   override readonly name = 'InvalidTurnError';
@@ -28,8 +33,9 @@ export class InvalidTurnError extends StorageError {
     message: string,
     /** The offending field, e.g. `nodes[3].hash` or `requestBody`. */
     readonly field?: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
