@@ -154,6 +154,19 @@ describe('docker/compose.yaml', () => {
     for (const name of upstreams) expect(clusterEndpoints(config, name)).toEqual([{ address: 'mock-upstream', port: Number(env('mock-upstream')['PORT']) }]);
   });
 
+  it('publishes on 127.0.0.1 only, and every http://127.0.0.1 address the guide and the file tell a user to use is published', () => {
+    const published = Object.values(services).flatMap((s) => (s.ports ?? []).map((p) => p.split('#')[0]!.trim()));
+    for (const mapping of published) expect(mapping).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    const hostPorts = new Set(published.map((m) => Number(m.split(':')[1])));
+    const guide = readFileSync(path.join(root, 'docs/deploy.md'), 'utf8');
+    const composePart = guide.slice(guide.indexOf('### On one machine'), guide.indexOf('## Migrations'));
+    const told = [...`${composePart}\n${text}`.matchAll(/https?:\/\/(?:127\.0\.0\.1|localhost):(\d+)/g)].map((m) => Number(m[1]));
+    expect(told.length).toBeGreaterThan(0);
+    expect([...new Set(told)].filter((p) => !hostPorts.has(p))).toEqual([]);
+    // PostgreSQL is published on the port its image listens on, the one ingest's URL names.
+    expect(containerPorts('postgres')).toEqual([Number(new URL(env('ingest')['DATABASE_URL']!).port)]);
+  });
+
   describe('the mock upstream (docker/mock-upstream/server.mjs)', () => {
     let child: ChildProcess;
     let base = '';
