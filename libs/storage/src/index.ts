@@ -21,6 +21,8 @@ export type {
   Page,
   GetTurnOptions,
 } from './lib/turn-store';
+export type { RederiveResult, DerivationFacts } from './lib/turn-rederive';
+export { storedTurnToCaptured } from './lib/stored-turn-capture';
 export {
   StorageError,
   InvalidTurnError,

@@ -16,6 +16,7 @@ import {
   type TurnSummary,
   type SearchHit,
   type Stats,
+  type RederiveResult,
 } from '@tapes/storage';
 import type { TurnRecord } from '@tapes/capture';
 
@@ -107,6 +108,14 @@ export class ReopeningTurnStore implements TurnStore {
 
   expireSessions(cutoff: Date, options?: { limit?: number }): Promise<{ sessions: number; turns: number; nodes: number }> {
     return this.current().expireSessions(cutoff, options);
+  }
+
+  listTurnIds(options?: { since?: Date; after?: string; limit?: number }): Promise<string[]> {
+    return this.current().listTurnIds(options);
+  }
+
+  rederiveTurn(turnId: string, turn: TurnRecord, options?: { dryRun?: boolean }): Promise<RederiveResult | null> {
+    return this.current().rederiveTurn(turnId, turn, options);
   }
 
   stats(options?: { since?: Date; until?: Date }): Promise<Stats> {

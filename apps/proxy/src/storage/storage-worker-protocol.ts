@@ -32,6 +32,8 @@ export const WORKER_METHODS = [
   'search',
   'deleteSession',
   'expireSessions',
+  'listTurnIds',
+  'rederiveTurn',
   'stats',
   'counts',
   'ping',

@@ -19,6 +19,7 @@ import {
   type TurnSummary,
   type SearchHit,
   type Stats,
+  type RederiveResult,
 } from '@tapes/storage';
 import type { CapturedTurn, TurnRecord } from '@tapes/capture';
 import type { StoreLog } from './open-turn-store';
@@ -143,6 +144,14 @@ export class WorkerTurnStore implements TurnStore {
 
   expireSessions(cutoff: Date, options?: { limit?: number }): Promise<{ sessions: number; turns: number; nodes: number }> {
     return this.call('expireSessions', [cutoff, options]);
+  }
+
+  listTurnIds(options?: { since?: Date; after?: string; limit?: number }): Promise<string[]> {
+    return this.call('listTurnIds', [options]);
+  }
+
+  rederiveTurn(turnId: string, turn: TurnRecord, options?: { dryRun?: boolean }): Promise<RederiveResult | null> {
+    return this.call('rederiveTurn', [turnId, turn, options]);
   }
 
   stats(options?: { since?: Date; until?: Date }): Promise<Stats> {

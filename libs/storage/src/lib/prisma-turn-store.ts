@@ -2,7 +2,7 @@ import type { Diagnostic, Usage } from '@tapes/llm';
 import type { Bucket } from '@tapes/merkle';
 import { InvalidTurnError, StorageUnavailableError } from './errors';
 import type { PrismaClient } from '../generated/sqlite/client';
-import { type Micros, formatMicros, uuidv7 } from './micro-clock';
+import { type Micros, uuidv7 } from './micro-clock';
 import { decodeCursor, encodeCursor } from './page-cursor';
 import type { SqlDialect } from './sql-dialect';
 import type { Backend } from './storage-target';
@@ -34,6 +34,8 @@ import { writeTurnInOneStatement } from './pg-single-statement-write';
 import { sessionUpsert } from './session-write';
 import { newNodesText } from './turn-facts';
 import { columnForm, fromColumn, toColumn } from './column-text';
+import { insertNodes } from './node-insert';
+import { rederiveTurnIn, type RederiveResult } from './turn-rederive';
 
 /**
  * Both generated clients have the same models; the repository is written against the SQLite one's
@@ -85,8 +87,6 @@ interface NodeRow {
 
 const NODE_COLUMNS = ['hash', 'parent_hash', 'type', 'role', 'content', 'model', 'provider', 'agent_name', 'stop_reason', 'usage', 'project', 'turn_id'];
 
-/** Nodes per multi-row INSERT: 13 parameters each, far below either database's parameter cap. */
-const INSERT_CHUNK = 500;
 /** Longest turn stored in one PostgreSQL statement (13 parameters per node, plus 2 of search text, of 65,535). */
 const SINGLE_STATEMENT_MAX_NODES = 4_000;
 /** Ancestors fetched per recursive query; the walk continues from the last one (no total cap). */
@@ -157,56 +157,9 @@ export class PrismaTurnStore implements TurnStore {
   private async write(tx: TxClient, valid: ValidatedTurn): Promise<StoreResult> {
     const { turn, facts } = valid;
     const nodes = turn.nodes;
-    const created = new Set<string>();
-    let newNodeCount = 0;
     const id = uuidv7();
-    for (let start = 0; start < nodes.length; start += INSERT_CHUNK) {
-      const chunk = nodes.slice(start, start + INSERT_CHUNK);
-      const params: unknown[] = [];
-      const rows = chunk.map((node, j) => {
-        const b = node.bucket;
-        params.push(
-          node.hash,
-          node.parent_hash,
-          b.type,
-          b.role,
-          valid.contentJson[start + j],
-          b.model,
-          b.provider,
-          b.agent_name || null,
-          node.stop_reason || null,
-          node.usage ? JSON.stringify(node.usage) : null,
-          node.project || null,
-          id,
-          // Increasing per node: a turn's nodes sort root first even within one transaction.
-          formatMicros(this.options.clock()),
-        );
-        const base = params.length - 13;
-        const values = NODE_COLUMNS.map((_, k) => this.d.param(base + k + 1));
-        values.push(this.d.timestamp(base + 13));
-        return `(${values.join(', ')})`;
-      });
-      // RETURNING lists only the rows actually inserted (ON CONFLICT DO NOTHING skips the others).
-      const inserted = await tx.$queryRawUnsafe<{ hash: string }[]>(
-        `INSERT INTO nodes (${NODE_COLUMNS.join(', ')}, created_at) VALUES ${rows.join(', ')} ON CONFLICT (hash) DO NOTHING RETURNING hash`,
-        ...params,
-      );
-      for (const row of inserted) created.add(row.hash);
-    }
-    newNodeCount = created.size;
-    // A node that already existed keeps its metadata (first writer wins), except that missing usage
-    // or stop_reason is filled in: when turn N+1 replays turn N's response before turn N is stored,
-    // the replayed copy carries no usage, and turn N's own write must not lose it (ref §9.3).
-    for (const node of nodes) {
-      if ((!node.usage && !node.stop_reason) || created.has(node.hash)) continue;
-      await tx.$executeRawUnsafe(
-        `UPDATE nodes SET usage = COALESCE(usage, ${this.d.param(1)}), stop_reason = COALESCE(stop_reason, ${this.d.param(2)})
-          WHERE hash = ${this.d.param(3)} AND (usage IS NULL OR stop_reason IS NULL)`,
-        node.usage ? JSON.stringify(node.usage) : null,
-        node.stop_reason || null,
-        node.hash,
-      );
-    }
+    const created = await insertNodes(tx, this.d, valid, id, this.options.clock);
+    const newNodeCount = created.size;
     const headHash = nodes.at(-1)?.hash ?? null;
     try {
       await tx.turn.create({
@@ -475,6 +428,29 @@ export class PrismaTurnStore implements TurnStore {
       total.nodes += deleted.nodes;
     }
     return total;
+  }
+
+  async listTurnIds(options: { since?: Date; after?: string; limit?: number } = {}): Promise<string[]> {
+    const since = options.since;
+    const rows = await this.run(() =>
+      this.db.turn.findMany({
+        where: {
+          ...(options.after ? { id: { gt: options.after } } : {}),
+          ...(since ? { OR: [{ startedAt: { gte: since } }, { startedAt: null, createdAt: { gte: since } }] } : {}),
+        },
+        orderBy: { id: 'asc' },
+        // Ids only, so pages may be long: up to 10,000.
+        take: Math.min(10_000, Math.max(1, Math.floor(options.limit ?? 1_000))),
+        select: { id: true },
+      }),
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async rederiveTurn(turnId: string, turn: TurnRecord, options: { dryRun?: boolean } = {}): Promise<RederiveResult | null> {
+    // Checked and written exactly as storeTurn checks and writes (hashes on the record as given, text in its column form).
+    const valid = columnForm(validateTurn(turn, this.options.limits));
+    return this.run(() => this.db.$transaction((tx) => rederiveTurnIn(tx, this.d, valid, turnId, this.options.clock, options.dryRun === true), this.options.transaction));
   }
 
   async stats(options: { since?: Date; until?: Date } = {}): Promise<Stats> {

@@ -2,6 +2,7 @@ import type { CaptureSite, ChunkMark, HeaderRecord, TurnOutcome, TurnRecord } fr
 import type { Diagnostic } from '@tapes/llm';
 import type { Node } from '@tapes/merkle';
 import type { Backend } from './storage-target';
+import type { RederiveResult } from './turn-rederive';
 
 export interface StoreResult {
   /** `duplicate`: a turn with this requestId was already stored; nothing changed. */
@@ -260,6 +261,23 @@ export interface TurnStore {
    * reports `sessions === limit`.
    */
   expireSessions(cutoff: Date, options?: { limit?: number }): Promise<{ sessions: number; turns: number; nodes: number }>;
+
+  /**
+   * Turn ids in id order (uuidv7: the order they were stored), keyset-paginated by the last id seen
+   * (`after`), for walking every turn resumably (`tapes rederive`). `since`: only turns that started
+   * (or, without a start time, were stored) at or after it.
+   */
+  listTurnIds(options?: { since?: Date; after?: string; limit?: number }): Promise<string[]>;
+
+  /**
+   * Replaces a stored turn's derivation with `turn` — the same raw bytes reduced again (#16): its
+   * nodes, outcome, diagnostics and session columns, its search text, and its sessions' rows, in
+   * ONE transaction; raw bytes, ids and timings stay. A turn stored before sessions existed gets its
+   * session here (the backfill). Writes nothing when the stored derivation already is this one
+   * (`unchanged`) or with `dryRun`. Null when there is no such turn. Throws InvalidTurnError for a
+   * record that is not a valid turn or is of another request.
+   */
+  rederiveTurn(turnId: string, turn: TurnRecord, options?: { dryRun?: boolean }): Promise<RederiveResult | null>;
 
   /** Turns, tokens and cost by day (UTC), model, agent and harness, over [since, until]. */
   stats(options?: { since?: Date; until?: Date }): Promise<Stats>;
