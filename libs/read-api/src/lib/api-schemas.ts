@@ -112,6 +112,10 @@ export const turnDetailSchema = turnSummarySchema.extend({
   created_at: iso,
   messages: z.array(nodeSchema).describe("The conversation up to the turn's head, root first"),
   raw: z.object({ request_body_base64: z.string().nullable(), response_body_base64: z.string().nullable() }).optional().describe('With ?bodies=true'),
+  response_chunks: z
+    .array(z.tuple([z.number().int(), z.number()]))
+    .nullable()
+    .describe('When each response chunk arrived: [byte offset into the body as received, ms since started_at]; null for turns captured before it was recorded (what tapes replay paces by)'),
 });
 
 export const searchHitSchema = z.object({

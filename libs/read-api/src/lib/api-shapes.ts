@@ -134,6 +134,7 @@ export function turnDetailJson(t: StoredTurn, messages: StoredNode[], sizes: { r
     created_at: t.createdAt.toISOString(),
     // A ContentBlock is an interface, not an index-signature type: the same JSON, typed two ways.
     messages: messages as unknown as TurnDetailJson['messages'],
+    response_chunks: t.responseChunks ? t.responseChunks.map(([offset, at]) => [offset, at] as [number, number]) : null,
     ...(withBodies
       ? {
           raw: {

@@ -15,7 +15,7 @@ import {
   turnDecodedSchema,
   turnDetailSchema,
 } from './api-schemas';
-import { pageQuerySchema, rawQuerySchema, searchQuerySchema, sessionsQuerySchema, statsQuerySchema, turnQuerySchema } from './query-schemas';
+import { exportQuerySchema, pageQuerySchema, rawQuerySchema, searchQuerySchema, sessionsQuerySchema, statsQuerySchema, turnQuerySchema } from './query-schemas';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -77,6 +77,17 @@ export function readApiDocument(version: string): Record<string, unknown> {
       '/sessions/{id}': {
         get: { summary: 'A session with its threads (main agent, subagents) and each thread’s turns in order', parameters: [idParam('id', 'Session id')], responses: { '200': json('SessionDetail', 'The session'), '404': error('Unknown session'), ...common } },
         delete: { summary: 'Delete a session: its turns and every node no remaining turn references (shared history stays)', parameters: [idParam('id', 'Session id')], responses: { '200': json('Deleted', 'What was deleted'), '404': error('Unknown session'), ...common } },
+      },
+      '/sessions/{id}/export': {
+        get: {
+          summary: 'The session as a download: JSONL (one turn per line, schema tapes.turn.v1 in docs/export.md), OTLP/JSON spans after the OpenTelemetry GenAI semantic conventions, or HAR 1.2',
+          parameters: [idParam('id', 'Session id'), ...parameters(exportQuerySchema)],
+          responses: {
+            '200': { description: 'The document (Content-Disposition names a file)', content: { 'application/x-ndjson': {}, 'application/json': {} } },
+            '404': error('Unknown session'),
+            ...common,
+          },
+        },
       },
       '/sessions/{id}/dag': {
         get: { summary: "The session's part of the Merkle DAG: its nodes with parents, where it forked, each thread's head", parameters: [idParam('id', 'Session id')], responses: { '200': json('SessionDag', 'The DAG'), '404': error('Unknown session'), ...common } },

@@ -51,3 +51,8 @@ export const turnQuerySchema = z.object({
 export const rawQuerySchema = z.object({
   part: z.enum(['request', 'response'], { error: 'must be request or response' }).default('response').describe('Which body'),
 });
+
+export const exportQuerySchema = z.object({
+  format: z.enum(['jsonl', 'otlp', 'har'], { error: 'must be jsonl, otlp or har' }).describe('jsonl: one turn per line (docs/export.md); otlp: OTLP/JSON spans (GenAI semantic conventions); har: HAR 1.2'),
+  bodies: z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).optional().transform((v) => v === 'true' || v === '1').describe('JSONL: add each turn’s raw exchange (headers, bodies base64, chunk timing)'),
+});

@@ -3,6 +3,7 @@ import { OpenApiController } from './openapi.controller';
 import { TURN_EVENTS } from './read-api.tokens';
 import { ReadController } from './read.controller';
 import { ReadService } from './read.service';
+import { SessionExportService } from './session-export.service';
 import { TurnEvents } from './turn-events';
 
 /**
@@ -18,7 +19,7 @@ export class ReadApiModule {
       module: ReadApiModule,
       global: true,
       controllers: [ReadController, OpenApiController],
-      providers: [ReadService, { provide: TURN_EVENTS, useValue: options.events ?? new TurnEvents() }],
+      providers: [ReadService, SessionExportService, { provide: TURN_EVENTS, useValue: options.events ?? new TurnEvents() }],
       exports: [TURN_EVENTS, ReadService],
     };
   }

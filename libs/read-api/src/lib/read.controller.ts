@@ -1,10 +1,11 @@
-import { Controller, Delete, Get, Header, Inject, Param, Query, Res, Sse, type MessageEvent } from '@nestjs/common';
+import { Controller, Delete, Get, Header, Inject, Param, Query, Res, Sse, StreamableFile, type MessageEvent } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { interval, map, merge, type Observable } from 'rxjs';
 import type { z } from 'zod';
-import { pageQuerySchema, rawQuerySchema, searchQuerySchema, sessionsQuerySchema, statsQuerySchema, turnQuerySchema } from './query-schemas';
+import { exportQuerySchema, pageQuerySchema, rawQuerySchema, searchQuerySchema, sessionsQuerySchema, statsQuerySchema, turnQuerySchema } from './query-schemas';
 import { TURN_EVENTS } from './read-api.tokens';
 import { ReadService } from './read.service';
+import { SessionExportService } from './session-export.service';
 import type { TurnEvents } from './turn-events';
 import { ZodQueryPipe } from './zod-query.pipe';
 
@@ -19,6 +20,7 @@ const KEEPALIVE_MS = 15_000;
 export class ReadController {
   constructor(
     private readonly read: ReadService,
+    private readonly exports: SessionExportService,
     @Inject(TURN_EVENTS) private readonly events: TurnEvents,
   ) {}
 
@@ -35,6 +37,13 @@ export class ReadController {
   @Get('sessions/:id/dag')
   sessionDag(@Param('id') id: string) {
     return this.read.sessionDag(id);
+  }
+
+  /** The session as JSONL, OTLP/JSON or HAR (#16), as a download; JSONL streams turn by turn. */
+  @Get('sessions/:id/export')
+  async exportSession(@Param('id') id: string, @Query(new ZodQueryPipe(exportQuerySchema)) query: z.output<typeof exportQuerySchema>) {
+    const document = await this.exports.export(id, query.format, query.bodies);
+    return new StreamableFile(document.stream, { type: document.contentType, disposition: `attachment; filename="${document.fileName}"` });
   }
 
   @Delete('sessions/:id')
