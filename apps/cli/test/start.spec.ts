@@ -195,6 +195,7 @@ describe.each([
       await store.close();
     }
     const listed = await runTapes(['sessions', '--json'], { env: h.env() });
+    expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 0, stderr: '' });
     expect((JSON.parse(listed.stdout) as { items: Array<{ id: string }> }).items.map((s) => s.id)).toEqual([session]);
   });
 });
