@@ -173,6 +173,7 @@ describe('delivery to ingest', () => {
   it.each([
     { mode: 'reject' as const, reason: 'ingest_reject' },
     { mode: 'unauthorized' as const, reason: 'ingest_auth' },
+    { mode: 'conflict' as const, reason: 'request_id_conflict' },
   ])('does not retry a refusal ($mode): one POST, counted as dropped ($reason), nothing left in the journal', async ({ mode, reason }) => {
     const sidecar = await sidecarWith();
     ingest.mode = mode;

@@ -28,9 +28,10 @@ export interface ReceivedTurn {
  * - `unavailable`: 503 with `Retry-After: {@link FakeIngest.retryAfter}` (0 unless a test says otherwise);
  * - `reject`: 422 `{error:{code,message}}`;
  * - `unauthorized`: 401;
+ * - `conflict`: 409, the request_id is stored with other content (#13);
  * - `hold`: accepts the request and answers only when `release()` is called.
  */
-export type FakeIngestMode = 'accept' | 'unavailable' | 'reject' | 'unauthorized' | 'hold';
+export type FakeIngestMode = 'accept' | 'unavailable' | 'reject' | 'unauthorized' | 'conflict' | 'hold';
 
 /**
  * A stand-in for apps/ingest that implements its HTTP contract (design §6) on a real socket, for
@@ -138,6 +139,9 @@ export class FakeIngest {
         break;
       case 'unauthorized':
         this.send(res, 401, { error: { code: 'unauthorized', message: 'bad token' } });
+        break;
+      case 'conflict':
+        this.send(res, 409, { error: { code: 'conflict', message: `request_id ${JSON.stringify(turn.request_id)} is already stored with different content` } });
         break;
       case 'hold':
         this.held.push(() => this.accept(res, turn));

@@ -59,7 +59,7 @@ export class CaptureService {
   begin(route: ExchangeRoute, method: string, requestHeaders: IncomingHttpHeaders, startedAt: Date): ExchangeCapture {
     const verdict = turnPolicy.request({ method, path: route.path, provider: route.provider, reducers: this.reducers });
     if (!verdict.turn) return new NotATurn((reason) => this.metrics.capture.dropped(route.provider, reason));
-    const context: TurnCaptureContext = { requestId: randomUUID(), provider: route.provider, reducer: verdict.reducer, agentName: route.agentName, method, path: route.upstreamPath, requestHeaders, startedAt };
+    const context: TurnCaptureContext = { requestId: randomUUID(), provider: route.provider, reducer: verdict.reducer, agentName: route.agentName, agentNameIssue: route.agentNameIssue, method, path: route.upstreamPath, requestHeaders, startedAt };
     const tracked = this.delivery.track({ requestId: context.requestId, provider: context.provider });
     const capture = new TurnCapture(context, this.budget, this.maxBodyBytes, {
       dropped: (ctx, reason, detail) => {

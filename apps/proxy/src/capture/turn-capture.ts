@@ -10,6 +10,8 @@ export interface TurnCaptureContext {
   provider: string;
   reducer: Reducer;
   agentName: string | undefined;
+  /** Why the agent name was sanitised (#13), when it was. */
+  agentNameIssue?: string | undefined;
   method: string;
   /** The upstream path and query (credentials are redacted when the turn is built). */
   path: string;
@@ -122,6 +124,7 @@ export class TurnCapture {
       provider: context.reducer.provider,
       api: context.reducer.api,
       agentName: context.agentName,
+      agentNameIssue: context.agentNameIssue,
       method: context.method,
       path: context.path,
       status: this.status,

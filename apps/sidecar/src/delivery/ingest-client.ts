@@ -17,7 +17,7 @@ export type RetryCause = 'unavailable' | 'network_error' | 'timeout' | 'aborted'
 /** One POST's result, classified by the ingest contract (design §6). */
 export type IngestPostResult =
   | { readonly verdict: 'delivered'; readonly status: number; readonly duplicate: boolean; readonly outcome?: string }
-  | { readonly verdict: 'reject'; readonly status: number; readonly reason: 'ingest_reject' | 'ingest_auth'; readonly detail: string }
+  | { readonly verdict: 'reject'; readonly status: number; readonly reason: 'ingest_reject' | 'ingest_auth' | 'request_id_conflict'; readonly detail: string }
   | { readonly verdict: 'retry'; readonly cause: RetryCause; readonly status?: number; readonly retryAfterMs?: number; readonly detail: string };
 
 /** The longest error body kept for a log line. */
@@ -27,8 +27,9 @@ const DETAIL_LIMIT = 512;
  * Posts raw turns to tapes ingest over a keep-alive connection pool (undici), with a connect
  * timeout and an end-to-end timeout per request. It classifies, it does not retry:
  * - 2xx → delivered (a duplicate `request_id` is a 202 too: already stored counts as delivered);
- * - 401/403 → refused credentials (`ingest_auth`); any other 4xx → refused turn (`ingest_reject`).
- *   Neither is retried: the same bytes would be refused again;
+ * - 401/403 → refused credentials (`ingest_auth`); 409 → ingest holds other content under this
+ *   request id (`request_id_conflict`, #13: this content is refused, the stored turn stays); any
+ *   other 4xx → refused turn (`ingest_reject`). None is retried: the same bytes would be refused again;
  * - 5xx, network errors, timeouts → retry, with the `Retry-After` a 503 carries.
  */
 export class IngestClient {
@@ -87,6 +88,7 @@ function classify(status: number, body: string, retryAfter: string | string[] | 
   if (status >= 200 && status < 300) return { verdict: 'delivered', status, ...accepted(body) };
   const detail = `ingest answered ${status}: ${errorMessage(body)}`;
   if (status === 401 || status === 403) return { verdict: 'reject', status, reason: 'ingest_auth', detail };
+  if (status === 409) return { verdict: 'reject', status, reason: 'request_id_conflict', detail };
   if (status >= 400 && status < 500) return { verdict: 'reject', status, reason: 'ingest_reject', detail };
   if (status >= 500) {
     const retryAfterMs = parseRetryAfter(retryAfter);

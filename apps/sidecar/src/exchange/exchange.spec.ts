@@ -132,6 +132,15 @@ describe('Exchange', () => {
     if (!('agentName' in want)) expect(turn.agentName).toBeUndefined();
   });
 
+  it.each<{ name: string; path: string; headers: Record<string, string>; want: string }>([
+    { name: 'a control character in the header', path: '/v1/messages', headers: { 'x-tapes-agent-name': 'evil\u001b[2Jagent' }, want: 'evil\uFFFD[2Jagent' },
+    { name: 'a 15,000-character name in the path', path: `/agents/${'a'.repeat(15_000)}/v1/messages`, headers: {}, want: 'a'.repeat(256) },
+  ])('keeps the turn of an agent with $name, under a sanitised name and the reason (#13)', ({ path, headers, want }) => {
+    const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script({ path, requestHeaders: headers }))));
+    expect(turn.agentName).toBe(want);
+    expect(turn.agentNameIssue).toMatch(/agent name must/);
+  });
+
   it('keeps the query on the path, as the upstream saw it, with credential values redacted', () => {
     const turn = capturedTurn(feed(new Exchange(options()), envoySequence(script({ path: '/v1/messages?beta=true&key=sk-secret' }))));
     expect(turn.path).toMatch(/^\/v1\/messages\?beta=true&key=./);

@@ -55,7 +55,7 @@ class BodyBuffer {
  */
 export class Exchange {
   private ended = false;
-  private eligibleFor: { reducer: Reducer; path: string; agentName?: string } | undefined;
+  private eligibleFor: { reducer: Reducer; path: string; agentName?: string; agentNameIssue?: string } | undefined;
   private requestId: string | undefined;
   private requestHeaders: HeaderRecord = {};
   private responseHeaders: HeaderRecord | undefined;
@@ -138,7 +138,7 @@ export class Exchange {
     const route = resolveAgentRoute(firstHeader(headers, ':path') ?? '/', headers[AGENT_HEADER]);
     const verdict = turnPolicy.request({ method: firstHeader(headers, ':method'), path: route.path, provider: route.provider, reducers: this.options.reducers });
     if (!verdict.turn) return this.notRecorded(verdict.reason, route.provider);
-    this.eligibleFor = { reducer: verdict.reducer, path: route.path, ...(route.agentName ? { agentName: route.agentName } : {}) };
+    this.eligibleFor = { reducer: verdict.reducer, path: route.path, ...(route.agentName ? { agentName: route.agentName } : {}), ...(route.agentNameIssue ? { agentNameIssue: route.agentNameIssue } : {}) };
     if (!this.reserve(ENVELOPE_OVERHEAD_BYTES + jsonBytes(headers))) return this.drop('capture_budget');
     if (message?.end_of_stream === true) this.request.complete = true;
     return undefined;
@@ -207,6 +207,7 @@ export class Exchange {
       provider: target.reducer.provider,
       api: target.reducer.api,
       agentName: target.agentName,
+      agentNameIssue: target.agentNameIssue,
       method: 'POST',
       path: target.path,
       status,

@@ -96,7 +96,9 @@ export type DiagnosticCode =
   /** The capture site stopped the reduction (client gone, upstream died, byte budget spent). */
   | 'interrupted'
   /** The request's X-Tapes-* session envelope was refused, or some of its fields (field and rule named, never the value). */
-  | 'envelope_error';
+  | 'envelope_error'
+  /** The agent name as sent (control characters, over 256 bytes) was replaced by a sanitised one; the turn was kept (#13). */
+  | 'agent_name_sanitized';
 
 export interface Diagnostic {
   code: DiagnosticCode;

@@ -19,7 +19,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** What the diagnostic of a sanitised name is called. */
-export const AGENT_NAME_DIAGNOSTIC = 'agent_name_sanitized';
+export const AGENT_NAME_DIAGNOSTIC = 'agent_name_sanitized' as const;
 
 /** Why `name` is not an acceptable agent name, or undefined when it is. */
 export function agentNameProblem(name: string): string | undefined {

@@ -19,6 +19,8 @@ export interface CapturedTurn {
   readonly provider: string;
   readonly api: string;
   readonly agentName?: string | undefined;
+  /** Set when the name the agent sent was refused and `agentName` is its sanitised form (#13): why; stored as a diagnostic. */
+  readonly agentNameIssue?: string | undefined;
   readonly method: string;
   /** The upstream path with its query, credential values redacted. */
   readonly path: string;

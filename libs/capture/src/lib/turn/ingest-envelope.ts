@@ -33,6 +33,8 @@ export const ingestEnvelopeSchema = z
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .optional(),
+    /** Why a capture site sanitised the agent name it was sent (#13); stored as an `agent_name_sanitized` diagnostic. */
+    agent_name_issue: z.string().max(1024, 'must be at most 1024 characters').optional(),
     request_id: z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters').optional(),
     capture_site: z.enum(CAPTURE_SITES).optional(),
     request: z.unknown().optional(),
@@ -106,6 +108,7 @@ export function toIngestEnvelope(turn: CapturedTurn): IngestEnvelopeInput {
     api: turn.api,
     path: turn.path,
     ...(turn.agentName ? { agent_name: turn.agentName } : {}),
+    ...(turn.agentNameIssue ? { agent_name_issue: turn.agentNameIssue } : {}),
     request_id: turn.requestId,
     capture_site: turn.site,
     request_body_base64: Buffer.from(turn.requestBody).toString('base64'),
@@ -156,6 +159,7 @@ export function envelopeToCapturedTurn(
     provider: context.provider,
     api: context.api,
     ...(envelope.agent_name ? { agentName: envelope.agent_name } : {}),
+    ...(envelope.agent_name_issue ? { agentNameIssue: envelope.agent_name_issue } : {}),
     method: 'POST',
     path: envelope.path ?? '',
     status: envelope.status ?? 200,

@@ -10,6 +10,7 @@ import { deriveTurn } from './derive-turn';
 import { decodeErrorDiagnostic } from './decode-diagnostic';
 import { nodeSearchText } from './node-text';
 import { turnSession } from './turn-session';
+import { AGENT_NAME_DIAGNOSTIC } from '../policy/agent-name';
 import { usableChunkMarks } from './chunk-timeline';
 import type { TurnOutcome, TurnRecord } from './turn-record';
 
@@ -89,7 +90,7 @@ export async function toTurnRecord(turn: CapturedTurn, options: ToTurnRecordOpti
     ...(turn.responseContentEncoding ? { responseContentEncoding: turn.responseContentEncoding } : {}),
     nodes,
     outcome,
-    diagnostics: [...diagnostics, ...sessionDiagnostics],
+    diagnostics: [...diagnostics, ...sessionDiagnostics, ...(turn.agentNameIssue ? [{ code: AGENT_NAME_DIAGNOSTIC, detail: turn.agentNameIssue }] : [])],
     startedAt: turn.startedAt,
     ...(turn.firstByteAt ? { firstByteAt: turn.firstByteAt } : {}),
     endedAt: turn.endedAt,
