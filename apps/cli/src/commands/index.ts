@@ -1,4 +1,5 @@
 import type { CliCommand } from '../cli-command';
+import { doctorCommand } from './doctor.command';
 import { rederiveCommand } from './rederive.command';
 import { searchCommand } from './search.command';
 import { sessionsCommand } from './sessions.command';
@@ -9,4 +10,4 @@ import { startCommand } from './start.command';
  * Every `tapes` command, in the order `tapes --help` lists them. A new command is one file in this
  * folder exporting a CliCommand and one entry here (apps/cli/README.md, "Adding a command").
  */
-export const COMMANDS: readonly CliCommand[] = [startCommand, sessionsCommand, showCommand, searchCommand, rederiveCommand];
+export const COMMANDS: readonly CliCommand[] = [startCommand, sessionsCommand, showCommand, searchCommand, rederiveCommand, doctorCommand];
