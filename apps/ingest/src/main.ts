@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { closeOnSignals, ConfigError, isLoopbackBind, parseConfig, TapesLogger } from '@tapes/nest-kit';
-import { createDefaultReducers } from '@tapes/capture';
+import { createDefaultReducers, redactUrl } from '@tapes/capture';
+import { resolveStorageTarget } from '@tapes/storage';
 import { createIngestApp } from './app.factory';
 import { ingestConfigSchema } from './config/ingest-config';
 
@@ -11,7 +12,8 @@ async function main(): Promise<void> {
   const logger = app.get(TapesLogger);
   closeOnSignals(app, logger);
   const base = `http://${config.INGEST_HOST.includes(':') ? `[${config.INGEST_HOST}]` : config.INGEST_HOST}:${config.INGEST_PORT}`;
-  const storage = config.DATABASE_URL ? `PostgreSQL ${config.DATABASE_URL.replace(/\/\/[^@/]*@/, '//***@')}` : `SQLite ${config.TAPES_DATA_DIR}/tapes.db`;
+  const target = resolveStorageTarget(config.DATABASE_URL, config.TAPES_DATA_DIR);
+  const storage = target.backend === 'postgresql' ? `PostgreSQL ${redactUrl(target.url)}` : `SQLite ${target.file}`;
   const exposed = !isLoopbackBind(config.INGEST_HOST);
   // Who may post and read, in plain words: the token, or its absence and what that exposes (#13).
   const auth = config.INGEST_TOKEN
