@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TurnStore } from '@tapes/storage';
+import { COMMANDS } from '../src/commands';
 import { serveReadApi } from './support/read-api-server';
 import { runTapes } from './support/run-cli';
 import { BACKENDS, seed, SESSION } from './support/store-fixtures';
@@ -142,10 +143,10 @@ describe('tapes over HTTP', () => {
 });
 
 describe('tapes itself', () => {
-  it('answers --help for every command with exit 0, and exit 2 for an unknown command', async () => {
+  it('answers --help for every command in COMMANDS with exit 0, and exit 2 for an unknown command or a missing argument', async () => {
     const top = await runTapes(['--help']);
     expect(top.code).toBe(0);
-    for (const name of ['sessions', 'show', 'search']) {
+    for (const { name } of COMMANDS) {
       expect(top.stdout).toContain(name);
       const help = await runTapes([name, '--help']);
       expect(help.code).toBe(0);
@@ -154,5 +155,8 @@ describe('tapes itself', () => {
     const unknown = await runTapes(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+    const missing = await runTapes(['show']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("missing required argument 'id'");
   });
 });
