@@ -20,5 +20,6 @@ export { MockUpstream, writeFrames, writeInPieces } from './lib/http/mock-upstre
 export type { UpstreamHandler, UpstreamRequest } from './lib/http/mock-upstream';
 export { send } from './lib/http/http-client';
 export { OtlpReceiver, parseOtlpJson } from './lib/http/otlp-receiver';
+export { exportTurnFromRecord } from './lib/export-turns';
 export type { ReceivedSpan, ReceivedExport } from './lib/http/otlp-receiver';
 export type { ClientResponse, ReceivedChunk, SendOptions } from './lib/http/http-client';

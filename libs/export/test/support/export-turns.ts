@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { capturedTurn, createDefaultReducers, toTurnRecord, type TurnRecord } from '@tapes/capture';
-import { ANTHROPIC_FIXTURES, readFixture, type TurnFixture } from '@tapes/testing';
+import { ANTHROPIC_FIXTURES, exportTurnFromRecord, readFixture, type TurnFixture } from '@tapes/testing';
 import type { ExportReader, ExportSession, ExportSessionInfo, ExportTurn } from '../../src';
 
 const reducers = createDefaultReducers();
@@ -54,59 +54,7 @@ export async function exportTurn(plan: TurnPlan, history: Map<string, ExportTurn
 }
 
 export function asExportTurn(r: TurnRecord, id: string, history: Map<string, ExportTurn['messages'][number]> = new Map()): ExportTurn {
-  const messages = r.nodes.map((n) => {
-    const stored: ExportTurn['messages'][number] = history.get(n.hash) ?? { ...n, usage: n.usage as Record<string, number> | undefined, bucket: { ...n.bucket, content: n.bucket.content as unknown as Record<string, unknown>[] }, created_at: r.startedAt!.toISOString(), turn_id: id };
-    history.set(n.hash, stored);
-    return stored;
-  });
-  const u = r.usage ?? {};
-  const tokens = {
-    input: u.prompt_tokens ?? 0,
-    output: u.completion_tokens ?? 0,
-    cache_write: u.cache_creation_input_tokens ?? 0,
-    cache_read: u.cache_read_input_tokens ?? 0,
-    reasoning: u.reasoning_tokens ?? 0,
-    total: 0,
-  };
-  tokens.total = tokens.input + tokens.output + tokens.cache_write + tokens.cache_read;
-  const iso = (d: Date | undefined) => (d ? d.toISOString() : null);
-  return {
-    id,
-    request_id: r.requestId,
-    session_id: r.session?.id ?? null,
-    thread_id: r.session?.threadId ?? '',
-    provider: r.provider,
-    api: r.api ?? null,
-    agent: r.agentName ?? null,
-    model: r.model ?? null,
-    outcome: r.outcome,
-    diagnostics: (r.diagnostics ?? []).map((d) => ({ code: d.code, detail: d.detail })),
-    head_hash: r.nodes.at(-1)?.hash ?? null,
-    nodes: r.nodes.length,
-    new_nodes: r.nodes.length,
-    tokens,
-    cost_usd: r.cost?.usd ?? null,
-    started_at: iso(r.startedAt),
-    first_byte_at: iso(r.firstByteAt),
-    ended_at: iso(r.endedAt),
-    ttfb_ms: r.firstByteAt && r.startedAt ? r.firstByteAt.getTime() - r.startedAt.getTime() : null,
-    duration_ms: r.endedAt && r.startedAt ? r.endedAt.getTime() - r.startedAt.getTime() : null,
-    capture_site: r.captureSite,
-    method: r.method ?? null,
-    path: r.path ?? null,
-    status: r.status ?? null,
-    harness: { id: r.session?.harnessId ?? null, version: r.session?.harnessVersion ?? null },
-    request_headers: r.requestHeaders ?? null,
-    response_headers: r.responseHeaders ?? null,
-    response_content_type: r.responseContentType ?? null,
-    response_content_encoding: r.responseContentEncoding ?? null,
-    messages,
-    raw: {
-      request_body_base64: r.requestBody ? Buffer.from(r.requestBody).toString('base64') : null,
-      response_body_base64: r.responseBody ? Buffer.from(r.responseBody).toString('base64') : null,
-    },
-    response_chunks: r.responseChunks ? r.responseChunks.map(([o, t]) => [o, t] as [number, number]) : null,
-  };
+  return exportTurnFromRecord(r, id, history);
 }
 
 /**
