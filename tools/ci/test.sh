@@ -31,6 +31,10 @@ echo "test PostgreSQL: $TAPES_TEST_PG_URL"
 # suite fails (it never skips), so the run goes on and reports it.
 tools/ci/pgbouncer.sh install || echo "pgbouncer could not be installed: the PgBouncer suite will fail" >&2
 
+# Chromium (Debian package) for the viewer's end-to-end tests (apps/viewer-e2e): installed only when
+# missing; without it those suites fail (they never skip).
+tools/ci/chromium.sh install >/dev/null || echo "chromium could not be installed: the viewer e2e suites will fail" >&2
+
 log=$(mktemp)
 status=0
 npx nx run-many -t typecheck,lint,test --parallel=2 --output-style=stream "$@" 2>&1 | tee "$log" || status=$?

@@ -46,8 +46,10 @@ export class AppProcess {
     readonly port: number,
   ) {}
 
-  static async start(app: ViewerApp, env: (port: number, dataDir: string) => Record<string, string>, readyPath: string): Promise<AppProcess> {
+  /** `before` runs once the data directory exists and before the app starts (seeding its database). */
+  static async start(app: ViewerApp, env: (port: number, dataDir: string) => Record<string, string>, readyPath: string, before?: (dataDir: string) => Promise<void>): Promise<AppProcess> {
     const proc = new AppProcess(app, await freePort());
+    await before?.(proc.dataDir);
     const child = spawn(process.execPath, ['--enable-source-maps', bundlePath(app)], {
       cwd: proc.dataDir,
       env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', TAPES_LOG_LEVEL: 'warn', ...env(proc.port, proc.dataDir) },

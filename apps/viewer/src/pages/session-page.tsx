@@ -34,6 +34,9 @@ export function SessionPage({ route }: { route: Route }) {
   }, [id]);
 
   const session = detail.value;
+  useEffect(() => {
+    if (detail.state === 'ready' && performance.getEntriesByName('tapes:session-loaded').length === 0) performance.mark('tapes:session-loaded');
+  }, [detail.state]);
   const threads = session?.threads ?? [];
   const threadId = route.params.get('thread') ?? (focusTurn ? threads.find((t) => t.turns.some((x) => x.id === focusTurn))?.id : undefined) ?? threads[0]?.id ?? '';
   const thread = threads.find((t) => t.id === threadId) ?? threads[0];

@@ -78,14 +78,26 @@ function estimate(row: Row): number {
 }
 
 let firstScreenMarked = false;
+/** How many turns the first, short load covers: more than a screen holds. */
+const FIRST_SCREEN_TURNS = 16;
 
 /** One thread as a transcript (virtualised: only the rows in view are drawn). */
 export function Transcript({ thread, at, focusTurn }: { thread: ThreadJson; at?: string | undefined; focusTurn?: string | undefined }) {
   const lastWithHead = [...thread.turns].reverse().find((t) => t.head_hash);
   const head = at ?? lastWithHead?.head_hash ?? null;
-  const chain = useAsync<AncestryJson | null>((signal) => (head ? getJson<AncestryJson>(`nodes/${head}/ancestry`, {}, signal) : Promise.resolve(null)), [head]);
+  // The first screen shows the start of the thread: the chain up to a turn a few in is a short walk,
+  // drawn first; the whole chain (thousands of messages in a long session) is asked for after it,
+  // so it does not queue ahead of it. It begins with the same messages: the rows in view stay put.
+  const early = !at && !focusTurn ? thread.turns.slice(0, FIRST_SCREEN_TURNS).reverse().find((t) => t.head_hash)?.head_hash : undefined;
+  const firstScreen = useAsync<AncestryJson | null>((signal) => (early && early !== head ? getJson<AncestryJson>(`nodes/${early}/ancestry`, {}, signal) : Promise.resolve(null)), [early, head]);
+  const wantWhole = firstScreen.state !== 'loading' || firstScreen.value !== undefined;
+  const chain = useAsync<AncestryJson | null>((signal) => (head && wantWhole ? getJson<AncestryJson>(`nodes/${head}/ancestry`, {}, signal) : Promise.resolve(null)), [head, wantWhole]);
+  const nodes = chain.value?.nodes ?? firstScreen.value?.nodes ?? undefined;
+  useEffect(() => {
+    if (chain.value && performance.getEntriesByName('tapes:transcript-whole').length === 0) performance.mark('tapes:transcript-whole');
+  }, [chain.value]);
   const systemTurn = lastWithHead?.id ?? thread.turns.at(-1)?.id;
-  const model = useMemo(() => transcriptRows(chain.value?.nodes ?? [], thread.turns, systemTurn), [chain.value, thread.turns, systemTurn]);
+  const model = useMemo(() => transcriptRows(nodes ?? [], thread.turns, systemTurn), [nodes, thread.turns, systemTurn]);
   const list = useRef<VirtualListHandle | null>(null);
   const [cursor, setCursor] = useState(-1);
 
@@ -122,10 +134,10 @@ export function Transcript({ thread, at, focusTurn }: { thread: ThreadJson; at?:
 
   if (!head) return <div class="empty">This thread has no messages: none of its turns could be reduced.{model.rows.length > 0 && <TranscriptList model={model} cursor={cursor} list={list} />}</div>;
   if (chain.state === 'error') return <div class="error-box">Could not load the transcript: {chain.error.message}</div>;
-  if (!chain.value) return <div class="muted loading">loading transcript…</div>;
+  if (!nodes) return <div class="muted loading">loading transcript…</div>;
   return (
     <>
-      {!chain.value.complete && <div class="notice">The conversation's start is not stored (its chain stops at {chain.value.missing_parent?.slice(0, 12) ?? 'a missing node'}).</div>}
+      {chain.value && !chain.value.complete && <div class="notice">The conversation's start is not stored (its chain stops at {chain.value.missing_parent?.slice(0, 12) ?? 'a missing node'}).</div>}
       <TranscriptList model={model} cursor={cursor} list={list} />
     </>
   );
