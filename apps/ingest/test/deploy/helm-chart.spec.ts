@@ -209,6 +209,28 @@ describe('docker/helm/tapes-ingest', () => {
     expect(envOf(ingest(renderChart(chart)), 'TAPES_RETENTION')).toBeUndefined();
   });
 
+  it('runs without a token only when auth.disabled says so (#13): INGEST_AUTH=off, which ingest accepts on the pod address', () => {
+    expect(envOf(ingest(renderChart(chart)), 'INGEST_AUTH')).toBeUndefined();
+    const off = ingest(renderChart(chart, { set: ['auth.disabled=true'] }));
+    expect(envOf(off, 'INGEST_AUTH')).toEqual({ name: 'INGEST_AUTH', value: 'off' });
+    expect(envOf(off, 'INGEST_TOKEN')).toBeUndefined();
+    const env = { INGEST_HOST: String(envOf(off, 'INGEST_HOST')?.['value']), INGEST_AUTH: 'off' };
+    expect(ingestConfigSchema.safeParse(env).success).toBe(true);
+    // The defaults (no token, not off) render, but ingest refuses that configuration at start-up, and says so.
+    expect(ingestConfigSchema.safeParse({ INGEST_HOST: env.INGEST_HOST }).success).toBe(false);
+    const both = runHelm(['template', 'demo', chart, '--set', 'auth.disabled=true', '--set', 'auth.token=a-token-of-sixteen+']);
+    expect(both.status).not.toBe(0);
+    expect(both.stderr).toContain('auth.disabled=true and a token');
+  });
+
+  it('passes auth.allowedHosts as INGEST_ALLOWED_HOSTS, in the syntax ingest reads', () => {
+    const c = ingest(renderChart(chart, { set: ['auth.allowedHosts={tapes-ingest.tapes.svc,tapes.example:8082}'] }));
+    const value = String(envOf(c, 'INGEST_ALLOWED_HOSTS')?.['value']);
+    expect(value).toBe('tapes-ingest.tapes.svc,tapes.example:8082');
+    expect(ingestConfigSchema.parse({ INGEST_ALLOWED_HOSTS: value }).INGEST_ALLOWED_HOSTS).toEqual(['tapes-ingest.tapes.svc', 'tapes.example:8082']);
+    expect(envOf(ingest(renderChart(chart)), 'INGEST_ALLOWED_HOSTS')).toBeUndefined();
+  });
+
   it('scrapes /metrics on the port of the Service it selects when the ServiceMonitor is on', () => {
     const r = renderChart(chart, { values: [ciValues] });
     const monitor = r.one('ServiceMonitor');
@@ -241,6 +263,7 @@ describe('docker/helm/tapes-ingest', () => {
     { name: 'a port out of range', set: ['port=70000'], error: /port/ },
     { name: 'an unknown log format', set: ['logFormat=xml'], error: /logFormat/ },
     { name: 'a retention that is not a duration', set: ['retention=a month'], error: /retention/ },
+    { name: 'an allowed host that is a URL', set: ['auth.allowedHosts={http://x/}'], error: /allowedHosts/ },
   ])('refuses $name through values.schema.json', ({ set, error }) => {
     const result = runHelm(['template', 'demo', chart, ...set.flatMap((s) => ['--set', s])]);
     expect(result.status).not.toBe(0);
@@ -254,6 +277,7 @@ describe('docker/helm/tapes-ingest', () => {
     expect(notes).toContain('http://demo-tapes-ingest.tapes.svc:8082/v1/ingest');
     expect(notes).toContain('kubectl -n tapes create secret generic tapes-database --from-literal=url=');
     expect(notes).toContain('WARNING: no token');
+    expect(notes).toContain('ingest refuses to start without one');
     expect(notes).toContain('logs job/demo-tapes-ingest-migrate');
   });
 });
