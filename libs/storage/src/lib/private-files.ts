@@ -18,7 +18,21 @@ const SQLITE_COMPANIONS = ['-wal', '-shm', '-journal'];
  */
 export function ensurePrivateDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  fs.chmodSync(dir, PRIVATE_DIR_MODE);
+  narrow(dir, PRIVATE_DIR_MODE);
+}
+
+/**
+ * chmod, except on a path this process does not own (EPERM: a volume mounted with its owner's
+ * modes, which tapes can write but not re-own): its owner chose those modes, and refusing to start
+ * over them would help nobody.
+ */
+function narrow(target: string, mode: number): void {
+  try {
+    fs.chmodSync(target, mode);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOENT') throw err;
+  }
 }
 
 /**
@@ -33,11 +47,5 @@ export function securePrivateSqliteFile(file: string, options: { ownDir?: boolea
   if (options.ownDir) ensurePrivateDir(dir);
   else fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   fs.closeSync(fs.openSync(file, 'a', PRIVATE_FILE_MODE));
-  for (const suffix of ['', ...SQLITE_COMPANIONS]) {
-    try {
-      fs.chmodSync(file + suffix, PRIVATE_FILE_MODE);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-  }
+  for (const suffix of ['', ...SQLITE_COMPANIONS]) narrow(file + suffix, PRIVATE_FILE_MODE);
 }
