@@ -11,15 +11,26 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type SearchHit } from './t
  * migration drift check would then fail — and is created (idempotently) when a store opens:
  *  - SQLite: an FTS5 table with `turn_text` as external content, kept in step by triggers;
  *    rebuilt from `turn_text` when it is first created (rows written before it existed).
- *  - PostgreSQL: a GIN index over `to_tsvector('simple', text)` (no stemming: code and names).
+ *  - PostgreSQL: a stored generated `tsv` column, `to_tsvector('simple', text)` (no stemming: code
+ *    and names), with a GIN index on it. Stored, because ranking reads each match's vector: parsing
+ *    every matching text again made a common word cost seconds on 10,000 turns.
  */
 export async function ensureSearchIndex(db: Queryable & { $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number> }, d: SqlDialect): Promise<void> {
   if (d.backend === 'postgresql') {
-    try {
-      await db.$executeRawUnsafe(`CREATE INDEX IF NOT EXISTS turn_text_search_idx ON turn_text USING GIN (to_tsvector('simple', text))`);
-    } catch (error) {
-      // Replicas starting together race on the catalog; the index exists either way.
-      if (!/already exists|duplicate key/i.test(String((error as Error).message))) throw error;
+    // Checked first: ALTER TABLE takes an exclusive lock even when the column already exists.
+    const have = await db.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT COUNT(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'turn_text' AND column_name = 'tsv'`);
+    for (const statement of [
+      ...(Number(have[0]?.n ?? 0) === 0 ? [`ALTER TABLE turn_text ADD COLUMN IF NOT EXISTS tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED`] : []),
+      `CREATE INDEX IF NOT EXISTS turn_text_tsv_idx ON turn_text USING GIN (tsv)`,
+      // The expression index of the first sessions build, superseded by the column's.
+      `DROP INDEX IF EXISTS turn_text_search_idx`,
+    ]) {
+      try {
+        await db.$executeRawUnsafe(statement);
+      } catch (error) {
+        // Replicas starting together race on the catalog; the column and index exist either way.
+        if (!/already exists|duplicate key|does not exist/i.test(String((error as Error).message))) throw error;
+      }
     }
     return;
   }
@@ -48,7 +59,7 @@ function terms(text: string): string[] {
 export function searchMatchSql(d: SqlDialect, text: string, p: (value: unknown) => string): string | undefined {
   const words = terms(text);
   if (words.length === 0) return undefined;
-  if (d.backend === 'postgresql') return `to_tsvector('simple', tt.text) @@ plainto_tsquery('simple', ${p(words.join(' '))})`;
+  if (d.backend === 'postgresql') return `tt.tsv @@ plainto_tsquery('simple', ${p(words.join(' '))})`;
   return `tt.rowid IN (SELECT rowid FROM turn_text_fts WHERE turn_text_fts MATCH ${p(ftsQuery(words))})`;
 }
 
@@ -56,6 +67,9 @@ export function searchMatchSql(d: SqlDialect, text: string, p: (value: unknown) 
 function ftsQuery(words: string[]): string {
   return words.map((w) => `"${w.replace(/"/g, '""')}"`).join(' ');
 }
+
+/** PostgreSQL: how many of a query's newest matches are ranked (and so paged through). */
+const RANKED_MATCHES = 1000;
 
 interface HitRow {
   turn_id: string;
@@ -81,15 +95,18 @@ export async function searchTurns(db: Queryable, d: SqlDialect, text: string, op
     // Numbered placeholders may repeat: the one tsquery serves the filter, the rank and the snippet.
     // The matches are found first, through the GIN index, and only then joined and ranked: left to
     // itself the planner may walk every turn and test each one's text (stale statistics after a
-    // burst of writes made it do so: 600 ms instead of 1 ms on 3,000 turns).
+    // burst of writes made it do so: 600 ms instead of 15 ms on 3,000 turns). A word found in
+    // thousands of turns is ranked among its newest RANKED_MATCHES only.
     const q = `plainto_tsquery('simple', ${p(words.join(' '))})`;
     const session = options.session === undefined ? '' : `AND tt.session_id = ${p(toColumn(options.session))}`;
-    sql = `WITH hits AS MATERIALIZED (
-             SELECT tt.turn_id, tt.session_id, tt.text FROM turn_text tt WHERE to_tsvector('simple', tt.text) @@ ${q} ${session})
-           SELECT h.turn_id, h.session_id, ${d.isoText('t.started_at')} AS started_at,
-                  ts_headline('simple', h.text, ${q}, 'StartSel=[, StopSel=], MaxWords=24, MinWords=8, MaxFragments=1') AS snippet
-             FROM hits h JOIN turns t ON t.id = h.turn_id
-            ORDER BY ts_rank(to_tsvector('simple', h.text), ${q}) DESC, t.started_at DESC, h.turn_id
+    sql = `WITH matched AS MATERIALIZED (
+             SELECT tt.turn_id FROM turn_text tt WHERE tt.tsv @@ ${q} ${session}),
+           hits AS MATERIALIZED (
+             SELECT m.turn_id, t.started_at FROM matched m JOIN turns t ON t.id = m.turn_id
+              ORDER BY t.started_at DESC NULLS LAST, m.turn_id LIMIT ${RANKED_MATCHES})
+           SELECT h.turn_id, tt.session_id, ${d.isoText('h.started_at')} AS started_at, tt.text AS snippet
+             FROM hits h JOIN turn_text tt ON tt.turn_id = h.turn_id
+            ORDER BY ts_rank(tt.tsv, ${q}) DESC, h.started_at DESC, h.turn_id
             LIMIT ${p(limit + 1)} OFFSET ${p(offset)}`;
   } else {
     // SQLite placeholders are positional: they are added in the order they appear.
@@ -103,6 +120,40 @@ export async function searchTurns(db: Queryable, d: SqlDialect, text: string, op
             LIMIT ${p(limit + 1)} OFFSET ${p(offset)}`;
   }
   const rows = await db.$queryRawUnsafe<HitRow[]>(sql, ...params);
-  const items = rows.slice(0, limit).map((r) => ({ turnId: r.turn_id, sessionId: fromColumn(r.session_id), snippet: r.snippet, startedAt: iso(r.started_at) }));
+  // PostgreSQL hands back the whole text: its snippet is cut here (ts_headline parses every text
+  // again and cost half a second per page of a common word).
+  const cut = (text: string) => (d.backend === 'postgresql' ? snippetOf(text, words) : text);
+  const items = rows.slice(0, limit).map((r) => ({ turnId: r.turn_id, sessionId: fromColumn(r.session_id), snippet: cut(r.snippet), startedAt: iso(r.started_at) }));
   return rows.length > limit ? { items, nextCursor: encodeQueryCursor({ s: 'search', k: offset + limit, i: '' }) } : { items };
+}
+
+/** Words either side of the first match a snippet keeps (SQLite's snippet() is asked for 24 tokens). */
+const SNIPPET_WORDS = 12;
+
+/**
+ * The first match of any query word with the words around it, matches in `[` `]`, `…` where the
+ * text goes on: the shape SQLite's FTS5 snippet() gives, so both backends answer alike. Words are
+ * compared as the index tokenises them ('simple': lower-cased, split on anything not a letter,
+ * digit or underscore).
+ */
+export function snippetOf(text: string, words: string[]): string {
+  const wanted = new Set(words.map((w) => w.toLowerCase()));
+  const tokens = [...text.matchAll(/[\p{L}\p{N}_]+/gu)];
+  const first = tokens.findIndex((t) => wanted.has(t[0].toLowerCase()));
+  if (first < 0) return text.slice(0, 200);
+  const from = Math.max(0, first - SNIPPET_WORDS);
+  const to = Math.min(tokens.length - 1, first + SNIPPET_WORDS);
+  const start = tokens[from]?.index ?? 0;
+  const last = tokens[to];
+  const end = last ? (last.index ?? 0) + last[0].length : text.length;
+  let out = '';
+  let at = start;
+  for (let i = from; i <= to; i++) {
+    const t = tokens[i]!;
+    const index = t.index ?? 0;
+    out += text.slice(at, index);
+    out += wanted.has(t[0].toLowerCase()) ? `[${t[0]}]` : t[0];
+    at = index + t[0].length;
+  }
+  return `${start > 0 ? '…' : ''}${out}${end < text.length ? '…' : ''}`.replace(/\s+/g, ' ');
 }
