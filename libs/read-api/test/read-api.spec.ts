@@ -89,6 +89,9 @@ describe.each(BACKENDS)('read API (#14) on $name', (backend) => {
     ['/v1/sessions?sort=random', 'sort'],
     ['/v1/search', 'q'],
     ['/v1/turns/req-main-1/raw?part=headers', 'part'],
+    // #13: an agent name no capture site stores (control characters, over 256 bytes).
+    ['/v1/sessions?agent=a%0Ab', 'agent: must not contain control characters'],
+    [`/v1/nodes?agent=${'x'.repeat(257)}`, 'agent: must be at most 256 bytes'],
   ])('%s is a 400 naming %s', async (url, name) => {
     const { status, body } = await get(url);
     expect(status).toBe(400);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentNameProblem } from '@tapes/capture';
 
 /**
  * The read API's query parameters, validated once (a bad one is a 400 naming it). The OpenAPI
@@ -7,6 +8,14 @@ import { z } from 'zod';
 const limit = z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be 1–500').max(500, 'must be 1–500').optional();
 const cursor = z.string().min(1).max(2048).optional();
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`).optional();
+/** An agent name as stored names it (#13): no control characters, at most 256 bytes of UTF-8. */
+const agent = z
+  .string()
+  .superRefine((name, ctx) => {
+    const problem = agentNameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .optional();
 const date = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-30T10:00:00Z' })
   .or(z.iso.date({ error: 'must be an ISO 8601 date (2026-11-30) or date-time' }))
@@ -14,13 +23,13 @@ const date = z.iso
   .optional();
 
 export const pageQuerySchema = z.object({
-  agent: text(256).describe('Only nodes of this agent'),
+  agent: agent.describe('Only nodes of this agent (at most 256 bytes of UTF-8, no control characters)'),
   limit: limit.describe('Page size (default 50)'),
   cursor: cursor.describe('The next_cursor of the previous page'),
 });
 
 export const sessionsQuerySchema = z.object({
-  agent: text(256).describe('Only sessions of this agent name'),
+  agent: agent.describe('Only sessions of this agent name (at most 256 bytes of UTF-8, no control characters)'),
   harness: text(64).describe('Only sessions of this harness (claude, codex, gemini, …)'),
   cwd: text(4096).describe('Only sessions run in this directory or below it'),
   model: text(256).describe('Only sessions with a turn answered by this model'),
