@@ -4,6 +4,7 @@ import type { TurnStore } from '@tapes/storage';
 import { COMMANDS } from '../src/commands';
 import { serveReadApi } from './support/read-api-server';
 import { runTapes } from './support/run-cli';
+import { tapesInProcess } from './support/run-in-process';
 import { BACKENDS, seed, SESSION } from './support/store-fixtures';
 
 describe.each(BACKENDS)('tapes sessions / show / search on $name', (backend) => {
@@ -11,13 +12,24 @@ describe.each(BACKENDS)('tapes sessions / show / search on $name', (backend) => 
   let store: TurnStore;
   let dispose: () => Promise<void>;
   let turns: { main: string; sub: string; gemini: string };
-  const db = (args: string[]) => runTapes([...args, '--database', url]);
+  const db = (args: string[]) => tapesInProcess([...args, '--database', url]);
 
   beforeAll(async () => {
     ({ url, store, dispose } = await backend.open());
     turns = await seed(store);
   });
   afterAll(() => dispose());
+
+  it('as a process: JSON on stdout, exit 2 for a bad option, exit 3 for what does not exist', async () => {
+    const run = await runTapes(['sessions', '--json', '--database', url]);
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { items: unknown[] }).items).toHaveLength(2);
+    const bad = await runTapes(['sessions', '--since', 'yesterday', '--database', url]);
+    expect({ code: bad.code, stdout: bad.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(bad.stderr).toContain('--since yesterday');
+    const missing = await runTapes(['show', 'no-such-thing', '--database', url]);
+    expect(missing.code).toBe(3);
+  });
 
   it('lists sessions as JSON in the read API’s shape, newest first', async () => {
     const run = await db(['sessions', '--json']);
@@ -95,13 +107,13 @@ describe.each(BACKENDS)('tapes sessions / show / search on $name', (backend) => 
   it('reads the same from a running read API (--url) as from the store', async () => {
     const server = await serveReadApi(store);
     try {
-      const remote = await runTapes(['sessions', '--json', '--url', server.url]);
+      const remote = await tapesInProcess(['sessions', '--json', '--url', server.url]);
       const local = await db(['sessions', '--json']);
       expect(remote.code).toBe(0);
       expect(JSON.parse(remote.stdout)).toEqual(JSON.parse(local.stdout));
-      const shown = await runTapes(['show', SESSION, '--json'], { env: { TAPES_URL: server.url } });
+      const shown = await tapesInProcess(['show', SESSION, '--json'], { env: { TAPES_URL: server.url } });
       expect(JSON.parse(shown.stdout)).toEqual(JSON.parse((await db(['show', SESSION, '--json'])).stdout));
-      expect((await runTapes(['show', 'nope', '--url', server.url])).code).toBe(3);
+      expect((await tapesInProcess(['show', 'nope', '--url', server.url])).code).toBe(3);
     } finally {
       await server.close();
     }
@@ -148,7 +160,7 @@ describe('tapes itself', () => {
     expect(top.code).toBe(0);
     for (const { name } of COMMANDS) {
       expect(top.stdout).toContain(name);
-      const help = await runTapes([name, '--help']);
+      const help = await tapesInProcess([name, '--help']);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain(`Usage: tapes ${name}`);
     }

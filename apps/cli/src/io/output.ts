@@ -13,6 +13,7 @@ export interface Output {
   readonly interactive: boolean;
   /** stderr is a terminal: progress bars draw there, never on stdout. */
   readonly errInteractive: boolean;
+  /** The width tables fit: the terminal's, or unbounded when stdout is not one. */
   readonly columns: number;
   readonly stdout: Writable;
   readonly stderr: Writable;
@@ -37,7 +38,8 @@ export function createOutput(streams: OutputStreams, env: NodeJS.ProcessEnv, fla
     errColor: colorsFor(stderr, env, flags.noColor),
     interactive: stdout.isTTY === true,
     errInteractive: stderr.isTTY === true,
-    columns: stdout.columns && stdout.columns > 20 ? stdout.columns : 100,
+    // A pipe or a file gets whole lines (grep, less -S); a terminal gets tables that fit it.
+    columns: stdout.isTTY ? (stdout.columns && stdout.columns > 20 ? stdout.columns : 100) : 10_000,
     stdout,
     stderr,
     line: (text = '') => void stdout.write(`${text}\n`),
