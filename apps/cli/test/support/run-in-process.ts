@@ -12,7 +12,7 @@ import type { CliRun } from './run-cli';
  * commands, options and exit codes as the executable, without a process start each time. Tests
  * that are about the process itself (exit status, the real streams) spawn it with runTapes.
  */
-export async function tapesInProcess(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliRun> {
+export async function tapesInProcess(args: string[], options: { env?: Record<string, string>; cwd?: string; signals?: EventEmitter } = {}): Promise<CliRun> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -26,7 +26,7 @@ export async function tapesInProcess(args: string[], options: { env?: Record<str
     stdin: Readable.from([]),
     env: { HOME: home, NO_COLOR: '1', PATH: process.env['PATH'] ?? '', ...options.env },
     cwd: options.cwd ?? workspaceRoot(),
-    signals: new EventEmitter(),
+    signals: options.signals ?? new EventEmitter(),
   });
   return { code, signal: null, stdout: out, stderr: err };
 }
