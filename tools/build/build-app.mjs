@@ -4,7 +4,7 @@
 // esbuild bundles the app and the workspace libs (resolving the tsconfig path aliases) and leaves
 // node_modules external; TypeScript itself is transformed by @swc/core because NestJS's
 // dependency injection needs the `design:paramtypes` decorator metadata that esbuild does not emit.
-// Files the app loads at run time (*.proto, *.wasm next to sources) are copied beside the bundle.
+// Files the app or a bundled lib loads at run time (*.proto next to sources) are copied beside the bundle.
 import { build } from 'esbuild';
 import { transform } from '@swc/core';
 import { existsSync } from 'node:fs';
@@ -73,7 +73,9 @@ const result = await build({
   plugins: [swcTypescript],
   metafile: true,
 });
-await copyAssets(path.join(appDir, 'src'));
+// Assets of the app and of every workspace lib it bundles (libs/ext-proc carries ext_proc.proto).
+const bundledLibs = new Set(Object.keys(result.metafile.inputs).flatMap((input) => /^libs\/[^/]+\//.exec(input) ?? []));
+for (const dir of [path.join(appDir, 'src'), ...[...bundledLibs].map((lib) => path.join(root, lib, 'src'))]) await copyAssets(dir);
 // Storage applies its migrations at start-up: an app that bundles it gets the schemas and
 // migration folders beside the bundle.
 if (Object.keys(result.metafile.inputs).some((input) => input.startsWith('libs/storage/'))) {

@@ -1,9 +1,9 @@
 import { capturedTurn, createDefaultReducers, ENVELOPE_HEADERS, toTurnRecord, type TurnRecord } from '@tapes/capture';
-import { ANTHROPIC_FIXTURES, MockUpstream, readFixture, send, writeInPieces, type TurnFixture } from '@tapes/testing';
+import { ANTHROPIC_FIXTURES, MockUpstream, pieces, readFixture, send, writeInPieces, type TurnFixture } from '@tapes/testing';
 import { disposeWorkdirs, ingestProcess, proxyProcess, sidecarProcess } from './support/capture-apps';
 import type { AppProcess } from './support/app-process';
-import { EnvoyClient } from './support/envoy-client';
-import { envoySequence, pieces } from './support/envoy-messages';
+import { EnvoyClient, envoySequence } from '@tapes/testing/envoy';
+import { sidecarProtoPath } from './support/app-bundles';
 import { eventually } from './support/poll';
 import { SiteDatabase } from './support/site-database';
 
@@ -111,7 +111,7 @@ describe('one Claude Code session, the same at every site (#14)', () => {
     const sidecar = await sidecarProcess({ ingestUrl: sidecarIngest.url, token: sidecarToken });
     processes.push(sidecar);
     await sidecar.start();
-    envoy = new EnvoyClient(sidecar.grpcPort);
+    envoy = new EnvoyClient(sidecar.grpcPort, sidecarProtoPath());
 
     for (const turn of RUN) {
       const request = Buffer.from(JSON.stringify(turn.fixture.request));
@@ -126,7 +126,7 @@ describe('one Claude Code session, the same at every site (#14)', () => {
       const relayed = await send(`${proxy.url}${turn.fixture.path}`, { method: 'POST', headers: { ...turn.headers, 'x-request-id': turn.requestId }, body: request });
       expect([turn.requestId, relayed.status, relayed.body.equals(response)]).toEqual([turn.requestId, 200, true]);
       // Through the sidecar, as Envoy reports the same exchange.
-      await envoy.play(envoySequence({ path: turn.fixture.path, requestHeaders: { ...turn.headers, 'x-request-id': turn.requestId }, requestChunks: pieces(request, 2), status: 200, responseHeaders, responseChunks: pieces(response, 5) }, false));
+      await envoy.play(envoySequence({ path: turn.fixture.path, requestHeaders: { ...turn.headers, 'x-request-id': turn.requestId }, requestChunks: pieces(request, 2), status: 200, responseHeaders, responseChunks: pieces(response, 5) }));
       // Posted to ingest by a client of its own, headers included.
       const posted = await fetch(`${ingest.url}/v1/ingest`, {
         method: 'POST',

@@ -1,5 +1,6 @@
-import { payloadBytes } from '../src/exchange/exchange';
-import { chunks, envoySequence } from './envoy-messages';
+import { payloadBytes } from '@tapes/ext-proc';
+import { chunks } from '@tapes/testing';
+import { envoySequence } from '@tapes/testing/envoy';
 import { FakeIngest } from './fake-ingest';
 import { startSidecar, tempSpoolDir, type RunningSidecar } from './sidecar-harness';
 

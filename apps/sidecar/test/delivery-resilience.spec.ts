@@ -1,6 +1,6 @@
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { envoySequence } from './envoy-messages';
+import { envoySequence } from '@tapes/testing/envoy';
 import { FakeIngest } from './fake-ingest';
 import { journalBytes, journalOnDisk, journalSegments, startSidecar, tempSpoolDir, type RunningSidecar } from './sidecar-harness';
 

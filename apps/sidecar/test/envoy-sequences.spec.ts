@@ -1,7 +1,6 @@
-import { readFixture, TURN_FIXTURES, type TurnFixture } from '@tapes/testing';
-import { chunks, envoySequence, responseBody, splitAt, type ExchangeScript, type HeaderInput, type MessageOptions } from './envoy-messages';
+import { chunks, readFixture, REDACTION_MARKER, splitAt, TURN_FIXTURES, type TurnFixture } from '@tapes/testing';
+import { envoySequence, responseBody, type ExchangeScript, type HeaderInput, type MessageOptions } from '@tapes/testing/envoy';
 import { FakeIngest, type ReceivedTurn } from './fake-ingest';
-import { REDACTION_MARKER } from './redaction';
 import { startSidecar, tempSpoolDir, type RunningSidecar } from './sidecar-harness';
 
 /**

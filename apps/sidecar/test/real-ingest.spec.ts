@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { createDefaultReducers, deriveTurn, reduceBody, selectReducer, type DerivedTurn } from '@tapes/capture';
-import { createTestPostgres, readFixture, TURN_FIXTURES, type TestPostgres, type TurnFixture } from '@tapes/testing';
-import { chunks, envoySequence } from './envoy-messages';
+import { chunks, createTestPostgres, readFixture, TURN_FIXTURES, type TestPostgres, type TurnFixture } from '@tapes/testing';
+import { envoySequence } from '@tapes/testing/envoy';
 import { freePort, IngestProcess } from './ingest-process';
 import { journalOnDisk, startSidecar, tempSpoolDir, type RunningSidecar } from './sidecar-harness';
 

@@ -5,13 +5,14 @@ import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Reducer } from '@tapes/capture';
 import { ByteBudget, Journal } from '@tapes/delivery';
+import { extProcProtoPath } from '@tapes/ext-proc';
 import { METRICS_REGISTRY, parseConfig } from '@tapes/nest-kit';
 import type { Registry } from 'prom-client';
 import { createSidecarApp } from '../src/app.factory';
 import { sidecarConfigSchema, type SidecarConfig } from '../src/config/sidecar-config';
 import { TurnDelivery } from '../src/delivery/turn-delivery';
 import { ExtProcServer } from '../src/ext-proc/ext-proc.server';
-import { EnvoyClient } from './envoy-client';
+import { EnvoyClient } from '@tapes/testing/envoy';
 
 export interface RunningSidecar {
   app: NestFastifyApplication;
@@ -77,7 +78,7 @@ export async function startSidecar(env: Record<string, string>, reducers: () => 
   const server = app.get(ExtProcServer);
   const grpcPort = server.port;
   if (grpcPort === undefined) throw new Error('ext_proc server is not listening');
-  const envoy = new EnvoyClient(grpcPort);
+  const envoy = new EnvoyClient(grpcPort, extProcProtoPath());
   const registry = app.get<Registry>(METRICS_REGISTRY);
   const delivery = app.get(TurnDelivery);
   const metric = async (name: string, labels: Record<string, string> = {}) => {

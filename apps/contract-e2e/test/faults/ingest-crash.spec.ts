@@ -1,5 +1,6 @@
 import { disposeWorkdirs, ingestProcess, sidecarProcess, type IngestProcess, type SidecarProcess } from '../support/capture-apps';
-import { EnvoyClient } from '../support/envoy-client';
+import { EnvoyClient } from '@tapes/testing/envoy';
+import { sidecarProtoPath } from '../support/app-bundles';
 import { turnThroughSidecar } from '../support/fault-turns';
 import { eventually } from '../support/poll';
 import { metricByLabel, metricValue } from '../support/prometheus';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   sidecar = await sidecarProcess({ ingestUrl: ingest.url });
   await ingest.start();
   await sidecar.start();
-  envoy = new EnvoyClient(sidecar.grpcPort);
+  envoy = new EnvoyClient(sidecar.grpcPort, sidecarProtoPath());
 }, 60_000);
 
 afterAll(async () => {

@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { bundlePath } from '../support/app-bundles';
+import { bundlePath, sidecarProtoPath } from '../support/app-bundles';
 import { disposeWorkdirs, ingestProcess, sidecarProcess, type IngestProcess, type SidecarProcess } from '../support/capture-apps';
-import { EnvoyClient } from '../support/envoy-client';
+import { EnvoyClient } from '@tapes/testing/envoy';
 import { FAULT_AGENT, turnThroughSidecar } from '../support/fault-turns';
 import { eventually } from '../support/poll';
 import { metricByLabel, metricValue } from '../support/prometheus';
@@ -74,7 +74,7 @@ afterAll(() => disposeWorkdirs());
 /** Starts the sidecars and one Envoy client each. */
 async function startSidecars(c: Cluster): Promise<void> {
   await Promise.all(c.sidecars.map((s) => s.start(120_000)));
-  c.envoys.push(...c.sidecars.map((s) => new EnvoyClient(s.grpcPort)));
+  c.envoys.push(...c.sidecars.map((s) => new EnvoyClient(s.grpcPort, sidecarProtoPath())));
 }
 
 /** Turn `i` goes through sidecar i mod 2: both sidecars post concurrently. */

@@ -1,7 +1,8 @@
 import { disposeWorkdirs, ingestProcess, sidecarProcess, type IngestProcess, type SidecarProcess } from '../support/capture-apps';
 import { crashLedger, reportCrashLedger, type ClientFate } from '../support/crash-ledger';
-import { EnvoyClient } from '../support/envoy-client';
-import { envoySequence, pieces } from '../support/envoy-messages';
+import { pieces } from '@tapes/testing';
+import { EnvoyClient, envoySequence } from '@tapes/testing/envoy';
+import { sidecarProtoPath } from '../support/app-bundles';
 import { FAULT_AGENT, FAULT_CONTENT_TYPE, FAULT_PATH, FAULT_RESPONSE, faultRequest } from '../support/fault-turns';
 import { seededRandom } from '../support/seeded-random';
 import { eventually } from '../support/poll';
@@ -55,7 +56,7 @@ it('stores every turn Envoy had the end of, and stores or counts every exchange 
   let completed = 0;
   let reachedKillPoint: () => void = () => undefined;
   const killPoint = new Promise<void>((resolve) => (reachedKillPoint = resolve));
-  envoy = new EnvoyClient(sidecar.grpcPort);
+  envoy = new EnvoyClient(sidecar.grpcPort, sidecarProtoPath());
   const client = envoy;
 
   const exchanges = markers.map(async (marker, i) => {
@@ -73,7 +74,6 @@ it('stores every turn Envoy had the end of, and stores or counts every exchange 
         responseHeaders: { 'content-type': FAULT_CONTENT_TYPE },
         responseChunks: pieces(FAULT_RESPONSE, FRAMES),
       },
-      false,
     );
     const responseHeadersAt = messages.findIndex((m) => m.request === 'response_headers') + 1;
     await client

@@ -1,5 +1,6 @@
 import { disposeWorkdirs, ingestProcess, sidecarProcess, type IngestProcess, type SidecarProcess } from '../support/capture-apps';
-import { EnvoyClient } from '../support/envoy-client';
+import { EnvoyClient } from '@tapes/testing/envoy';
+import { sidecarProtoPath } from '../support/app-bundles';
 import { turnThroughSidecar } from '../support/fault-turns';
 import { eventually } from '../support/poll';
 import { metricByLabel, metricValue } from '../support/prometheus';
@@ -43,7 +44,7 @@ afterAll(async () => {
 it('delivers the spool a crashed sidecar left, each turn exactly once', async () => {
   const markers = Array.from({ length: TURNS }, (_, i) => turnMarker('sidecar-restart', i));
   const dropped: Record<string, number> = {};
-  envoy = new EnvoyClient(sidecar.grpcPort);
+  envoy = new EnvoyClient(sidecar.grpcPort, sidecarProtoPath());
 
   const traffic = new Traffic(TURNS, { concurrency: 4, intervalMs: 0 }, (i) => turnThroughSidecar(envoy!, markers[i]!, `sidecar-restart-${i}`));
   await traffic.run();

@@ -12,6 +12,11 @@ export function bundlePath(app: AppName): string {
   return path.join(workspaceRoot(), 'dist', 'apps', app, 'main.js');
 }
 
+/** The ext_proc wire definition the build ships beside the sidecar's bundle: what Envoy is played with. */
+export function sidecarProtoPath(): string {
+  return path.join(path.dirname(bundlePath('sidecar')), 'ext_proc.proto');
+}
+
 /** Newest modification time of any file under `dir` (0 when it does not exist). */
 function newestMtime(dir: string): number {
   if (!existsSync(dir)) return 0;

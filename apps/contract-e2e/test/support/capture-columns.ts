@@ -2,11 +2,11 @@ import type { CaptureSite } from '@tapes/capture';
 import type { TurnFixture } from '@tapes/testing';
 import { disposeWorkdirs, ingestProcess, proxyProcess, sidecarProcess } from './capture-apps';
 import type { AppProcess } from './app-process';
-import { EnvoyClient } from './envoy-client';
-import { envoySequence, pieces } from './envoy-messages';
+import { EnvoyClient, envoySequence } from '@tapes/testing/envoy';
+import { sidecarProtoPath } from './app-bundles';
 import { eventually } from './poll';
 import { SiteDatabase, type DatabaseKind } from './site-database';
-import { MockUpstream, send, writeInPieces } from '@tapes/testing';
+import { MockUpstream, pieces, send, writeInPieces } from '@tapes/testing';
 
 /** One row of the capture matrix: a fixture turn as a provider sent it, plain or gzip-encoded. */
 export interface MatrixRow {
@@ -124,7 +124,7 @@ export async function startCaptureColumns(): Promise<CaptureColumns> {
   }
 
   const throughSidecar = (app: typeof sidecar, observability: boolean) => {
-    const envoy = new EnvoyClient(app.grpcPort);
+    const envoy = new EnvoyClient(app.grpcPort, sidecarProtoPath());
     envoys.push(envoy);
     return async (row: MatrixRow, database: SiteDatabase) => {
       const messages = envoySequence(
@@ -136,7 +136,7 @@ export async function startCaptureColumns(): Promise<CaptureColumns> {
           responseHeaders: responseHeaders(row),
           responseChunks: pieces(row.wire, 7),
         },
-        observability,
+        { observabilityMode: observability },
       );
       const played = await envoy.play(messages);
       // Normal mode: one CONTINUE of the matching case per message, and nothing else.

@@ -1,7 +1,6 @@
-import { ANTHROPIC_FIXTURES, readFixture, send, type UpstreamHandler, writeInPieces } from '@tapes/testing';
+import { ANTHROPIC_FIXTURES, pieces, readFixture, send, type UpstreamHandler, writeInPieces } from '@tapes/testing';
 import type { AppProcess } from './app-process';
-import type { EnvoyClient } from './envoy-client';
-import { envoySequence, pieces } from './envoy-messages';
+import { type EnvoyClient, envoySequence } from '@tapes/testing/envoy';
 
 /**
  * The turns of the fault suite: a streamed Anthropic turn (SSE) whose prompt carries the turn's
@@ -51,7 +50,6 @@ export async function turnThroughSidecar(envoy: EnvoyClient, marker: string, req
         responseHeaders: { 'content-type': FAULT_CONTENT_TYPE },
         responseChunks: pieces(FAULT_RESPONSE, 5),
       },
-      false,
     ),
   );
 }

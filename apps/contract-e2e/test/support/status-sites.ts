@@ -2,13 +2,13 @@ import type { ClientView, Exchange, Fate, IngestPost, Site, StatusCase } from '.
 import { LIMITS } from '../status-cases';
 import type { AppProcess } from './app-process';
 import { disposeWorkdirs, ingestProcess, proxyProcess, sidecarProcess, type SidecarProcess } from './capture-apps';
-import { EnvoyClient } from './envoy-client';
-import { envoySequence, pieces } from './envoy-messages';
+import { EnvoyClient, envoySequence } from '@tapes/testing/envoy';
+import { sidecarProtoPath } from './app-bundles';
 import { eventually } from './poll';
 import { metricByLabel, metricValue } from './prometheus';
 import { SiteDatabase } from './site-database';
 import { StorageLink } from './storage-link';
-import { MockUpstream, send } from '@tapes/testing';
+import { MockUpstream, pieces, send } from '@tapes/testing';
 
 /** What a site did with one case's input, in the table's own terms. */
 export interface Observed {
@@ -76,7 +76,7 @@ export class StatusSites {
     const sidecarEnv = { CAPTURE_MAX_BODY_BYTES: String(LIMITS.sidecarCaptureBytes) };
     const good = await sidecarProcess({ ingestUrl: ingest.url, token: TOKEN, env: sidecarEnv });
     const wrongToken = await sidecarProcess({ label: 'sidecar (wrong ingest token)', ingestUrl: ingest.url, token: 'not-the-ingest-token-at-all', env: sidecarEnv });
-    const envoys = { good: new EnvoyClient(good.grpcPort), wrongToken: new EnvoyClient(wrongToken.grpcPort) };
+    const envoys = { good: new EnvoyClient(good.grpcPort, sidecarProtoPath()), wrongToken: new EnvoyClient(wrongToken.grpcPort, sidecarProtoPath()) };
     const sites = new StatusSites(upstream, proxy, ingest, { good, wrongToken }, envoys, databases, storage);
     try {
       await Promise.all([proxy.start(), ingest.start()]);
@@ -148,7 +148,6 @@ export class StatusSites {
         responseHeaders: { 'content-type': exchange.responseContentType },
         responseChunks: pieces(Buffer.from(exchange.responseBody), 2),
       },
-      false,
     );
     // Throws unless every message got its CONTINUE, in order: Envoy would otherwise stall or fail.
     await this.envoys[which].play(messages);

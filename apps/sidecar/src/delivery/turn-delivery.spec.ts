@@ -7,7 +7,7 @@ import { capturedTurn, encodeCapturedTurn, ingestEnvelopeSchema, type CapturedTu
 import { ByteBudget, Journal } from '@tapes/delivery';
 import { parseConfig } from '@tapes/nest-kit';
 import { Registry } from 'prom-client';
-import { redacted } from '../../test/redaction';
+import { redacted } from '@tapes/testing';
 import { sidecarConfigSchema } from '../config/sidecar-config';
 import { SidecarMetrics } from '../metrics/sidecar-metrics';
 import type { IngestClient, IngestPostResult } from './ingest-client';

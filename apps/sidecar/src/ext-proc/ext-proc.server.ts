@@ -2,15 +2,11 @@ import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-j
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Reducer } from '@tapes/capture';
 import { ByteBudget, type TrackedExchange } from '@tapes/delivery';
+import { Exchange, extProcServiceDefinition, ProcessCallHandler, type ExchangeEnd, type ProcessingKind, type ProcessingRequest } from '@tapes/ext-proc';
 import { REDUCERS, TAPES_CONFIG } from '@tapes/nest-kit';
 import type { SidecarConfig } from '../config/sidecar-config';
 import { TurnDelivery } from '../delivery/turn-delivery';
-import type { ExchangeEnd } from '../exchange/exchange-end';
-import { Exchange } from '../exchange/exchange';
 import { SidecarMetrics } from '../metrics/sidecar-metrics';
-import { extProcServiceDefinition } from './ext-proc-service';
-import { ProcessCallHandler } from './process-call';
-import type { ProcessingKind, ProcessingRequest } from './processing-messages';
 
 /**
  * The gRPC server Envoy's ext_proc filter talks to (h2c on SIDECAR_GRPC_HOST:PORT). Each

@@ -1,7 +1,7 @@
 import { CaptureMetrics, type CaptureGaugeSources } from '@tapes/nest-kit';
 import type { ByteBudget } from '@tapes/delivery';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { ProcessingKind } from '../ext-proc/processing-messages';
+import type { ProcessingKind } from '@tapes/ext-proc';
 import type { IngestPostResult } from '../delivery/ingest-client';
 
 /** Metric names keep tapes' ext_proc prefix (design §9; tapes `extproc/metrics.go`). */

@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { createDefaultReducers } from '@tapes/capture';
 import { ByteBudget } from '@tapes/delivery';
-import { envoySequence } from '../../test/envoy-messages';
+import { envoySequence } from '@tapes/testing/envoy';
 import { Exchange } from '../exchange/exchange';
 import type { ExchangeEnd } from '../exchange/exchange-end';
 import { ProcessCallHandler, type ProcessCall } from './process-call';
-import type { ProcessingKind } from './processing-messages';
+import type { ProcessingKind } from '../wire/processing-messages';
 
 /** The bidi call as the handler uses it: messages in, replies recorded. */
 class FakeCall extends EventEmitter {

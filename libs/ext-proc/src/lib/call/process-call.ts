@@ -1,7 +1,7 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ExchangeEnd } from '../exchange/exchange-end';
 import type { Exchange, StreamClose } from '../exchange/exchange';
-import type { ProcessingKind, ProcessingRequest } from './processing-messages';
+import type { ProcessingKind, ProcessingRequest } from '../wire/processing-messages';
 
 /** The bidi call as the handler sees it: decoded requests in, reply case names out (pre-encoded). */
 export type ProcessCall = ServerDuplexStream<ProcessingRequest, ProcessingKind>;

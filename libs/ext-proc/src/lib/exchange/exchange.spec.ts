@@ -1,9 +1,9 @@
 import { createDefaultReducers, toIngestEnvelope, type CapturedTurn } from '@tapes/capture';
 import { ByteBudget } from '@tapes/delivery';
 import fc from 'fast-check';
-import { REDACTION_MARKER, redacted } from '../../test/redaction';
-import { envoySequence, requestBody, requestHeaders, requestTrailers, responseBody, responseHeaders, responseTrailers, splitAt, type ExchangeScript } from '../../test/envoy-messages';
-import type { ProcessingRequest } from '../ext-proc/processing-messages';
+import { REDACTION_MARKER, redacted, splitAt } from '@tapes/testing';
+import { envoySequence, requestBody, requestHeaders, requestTrailers, responseBody, responseHeaders, responseTrailers, type ExchangeScript } from '@tapes/testing/envoy';
+import type { ProcessingRequest } from '../wire/processing-messages';
 import { Exchange, payloadBytes, type ExchangeOptions } from './exchange';
 import type { ExchangeEnd } from './exchange-end';
 

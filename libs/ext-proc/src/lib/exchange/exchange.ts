@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AGENT_HEADER, capturedTurn, ChunkTimeline, MAX_CHUNK_MARKS, resolveAgentRoute, turnPolicy, type HeaderRecord, type Interruption, type Reducer } from '@tapes/capture';
 import type { ByteBudget } from '@tapes/delivery';
-import type { HttpBodyMessage, HttpHeadersMessage, ProcessingRequest } from '../ext-proc/processing-messages';
+import type { HttpBodyMessage, HttpHeadersMessage, ProcessingRequest } from '../wire/processing-messages';
 import type { CaptureDropReason, ExchangeEnd, NotRecordedReason } from './exchange-end';
 import { firstHeader, headerRecord } from './header-map';
 import { ownBytes } from './own-bytes';

@@ -1,5 +1,5 @@
 import type { HeaderRecord } from '@tapes/capture';
-import type { HeaderMapMessage } from '../ext-proc/processing-messages';
+import type { HeaderMapMessage } from '../wire/processing-messages';
 
 /**
  * Envoy's header list as a record: lower-cased names (Envoy already sends them so; compared

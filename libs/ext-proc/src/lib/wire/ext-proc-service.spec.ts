@@ -78,8 +78,8 @@ describe('the ext_proc wire format', () => {
     expect([...method.responseSerialize(kind as ProcessingKind)]).toEqual(bytes);
   });
 
-  it('finds the proto beside the bundle and beside the sources', () => {
-    expect(extProcProtoPath()).toBe(path.join(__dirname, '..', 'proto', 'ext_proc.proto'));
+  it('finds the proto beside the code that loads it, and names where it looked', () => {
+    expect(extProcProtoPath()).toBe(path.join(__dirname, 'ext_proc.proto'));
     expect(() => extProcProtoPath('/nonexistent')).toThrow(/ext_proc\.proto not found; looked in/);
   });
 });

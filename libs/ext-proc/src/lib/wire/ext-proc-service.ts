@@ -16,11 +16,11 @@ const PROTO_FILE = 'ext_proc.proto';
 export const PROTO_LOADER_OPTIONS = { keepCase: true, oneofs: true, defaults: true, longs: String, enums: String } as const;
 
 /**
- * Finds ext_proc.proto both when running from sources (`src/proto/`, beside this folder) and from
- * the bundle (the build copies `*.proto` next to `dist/apps/sidecar/main.js`).
+ * Finds ext_proc.proto beside the code that loads it: from sources it sits beside this file, in a
+ * bundle beside `main.js` (tools/build/build-app.mjs copies the `*.proto` of every bundled lib there).
  */
 export function extProcProtoPath(baseDir: string = __dirname): string {
-  const candidates = [path.join(baseDir, PROTO_FILE), path.join(baseDir, '..', 'proto', PROTO_FILE), path.join(baseDir, 'proto', PROTO_FILE)];
+  const candidates = [path.join(baseDir, PROTO_FILE)];
   const found = candidates.find((candidate) => existsSync(candidate));
   if (!found) throw new Error(`${PROTO_FILE} not found; looked in:\n${candidates.map((c) => `  ${c}`).join('\n')}`);
   return found;

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'ext-proc',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/ext-proc',
+};
