@@ -10,10 +10,11 @@
  * second, best of 7 timed runs after 3 warm-up runs (median beside it). The body is the synthetic
  * Claude Code SSE turn of the reducer benchmark: long, text-heavy, compressible like real traffic.
  */
+import './lib/aliases';
 import zlib from 'node:zlib';
 import { decompress as fzstdDecompress } from 'fzstd';
 import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm';
-import { ContentDecoder } from '../../libs/capture/src/lib/encoding/content-decoder';
+import { ContentDecoder } from '@tapes/capture';
 import { claudeCodeToolUseStream } from './lib/claude-code-stream';
 import { chunksOf } from './lib/measure';
 

@@ -33,15 +33,15 @@
  * server sustains. On a shared machine the wall-clock figures shrink with the load; the printed
  * load average says how shared it was. Only ratios within one run compare across machines.
  */
+import './lib/aliases';
 import autocannon from 'autocannon';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { openStorage } from '@tapes/storage';
-import { createTestPostgres, workspaceRoot } from '@tapes/testing';
+import { createTestPostgres } from '@tapes/testing';
+import { buildIngest, startIngest } from './lib/ingest-process';
 import { canReadProcessCpu, CpuMeter } from './lib/process-cpu';
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -67,59 +67,6 @@ function turnBody(n: number, run: string): string {
     request: { model: 'claude-sonnet-4-5', max_tokens: 1024, messages },
     response: { id: 'msg_x', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: `reply ${c}/${t}` }], stop_reason: 'end_turn', usage: { input_tokens: 900, output_tokens: 20 } },
   });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * Builds the ingest bundle into a temp folder under the repository's tmp/ (gitignored; inside the
- * repository so the bundle resolves node_modules), leaving dist/ to whoever else runs.
- */
-function buildIngest(): { dir: string; main: string } {
-  mkdirSync(path.join(workspaceRoot(), 'tmp'), { recursive: true });
-  const dir = mkdtempSync(path.join(workspaceRoot(), 'tmp', 'bench-ingest-'));
-  const built = spawnSync(process.execPath, [path.join(workspaceRoot(), 'tools/build/build-app.mjs'), 'ingest'], {
-    encoding: 'utf8',
-    env: { ...process.env, TAPES_BUILD_OUT_DIR: dir },
-  });
-  if (built.status !== 0) throw new Error(`building ingest failed:\n${built.stderr}`);
-  return { dir, main: path.join(dir, 'main.js') };
-}
-
-/** `node main.js` with `env`, resolved once /ping answers. */
-async function startIngest(main: string, env: Record<string, string>): Promise<{ child: ChildProcess; base: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [main], {
-    cwd: path.dirname(main),
-    env: { PATH: process.env['PATH'] ?? '', INGEST_HOST: '127.0.0.1', INGEST_PORT: String(port), LOG_LEVEL: 'error', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`ingest exited (${child.exitCode}) before answering /ping`);
-    try {
-      if ((await fetch(`${base}/ping`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  return { child, base, stop };
 }
 
 interface Phase {
@@ -218,10 +165,18 @@ async function storedRows(url: string): Promise<Array<{ turn: Row; chain: Row[];
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const turns = (await client.query<Row>('SELECT * FROM turns ORDER BY created_at, id')).rows;
-    const nodes = new Map((await client.query<Row>('SELECT * FROM nodes')).rows.map((n) => [String(n['hash']), n]));
-    const texts = new Map((await client.query<Row>('SELECT * FROM turn_text')).rows.map((t) => [String(t['turn_id']), t]));
-    const sessions = new Map((await client.query<Row>('SELECT * FROM sessions')).rows.map((s) => [String(s['id']), s]));
+    // Generated columns (turn_text.tsv, #14) are left out: PostgreSQL computes them on insert, in
+    // phase 3 as it did for ingest.
+    const generated = (await client.query<{ table_name: string; column_name: string }>("SELECT table_name, column_name FROM information_schema.columns WHERE is_generated = 'ALWAYS'")).rows;
+    const select = async (table: string, order = '') => {
+      const skip = new Set(generated.filter((g) => g.table_name === table).map((g) => g.column_name));
+      const rows = (await client.query<Row>(`SELECT * FROM ${table} ${order}`)).rows;
+      return rows.map((row) => Object.fromEntries(Object.entries(row).filter(([column]) => !skip.has(column))));
+    };
+    const turns = await select('turns', 'ORDER BY created_at, id');
+    const nodes = new Map((await select('nodes')).map((n) => [String(n['hash']), n]));
+    const texts = new Map((await select('turn_text')).map((t) => [String(t['turn_id']), t]));
+    const sessions = new Map((await select('sessions')).map((s) => [String(s['id']), s]));
     return turns.map((turn) => {
       const chain: Row[] = [];
       for (let hash = turn['head_hash'] as string | null; hash; ) {

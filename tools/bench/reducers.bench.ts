@@ -11,15 +11,11 @@
  * the state before the run, relative to the decoded body size, from a separate sampled run.
  * Targets: ≥ 100 MB/s, peak growth ≤ 3× the body. To add a reducer, add a row to `rows`.
  */
+import './lib/aliases';
 import { createParser } from 'eventsource-parser';
-// By file: @tapes/capture's index does not export the reducer classes at the time of writing.
-import { AnthropicMessagesReducer } from '../../libs/capture/src/lib/anthropic/anthropic-reducer';
-import type { Reducer } from '@tapes/capture';
+import { AnthropicMessagesReducer, OllamaChatReducer, OpenAIChatReducer, OpenAIResponsesReducer, type Reducer } from '@tapes/capture';
 import { claudeCodeToolUseStream } from './lib/claude-code-stream';
-import { OllamaChatReducer } from '../../libs/capture/src/lib/ollama/ollama-chat-reducer';
 import { ollamaThinkingStream } from './lib/ollama-chat-stream';
-import { OpenAIChatReducer } from '../../libs/capture/src/lib/openai-chat/openai-chat-reducer';
-import { OpenAIResponsesReducer } from '../../libs/capture/src/lib/openai-responses/openai-responses-reducer';
 import { chatCompletionsAgentStream, responsesCodexStream } from './lib/openai-streams';
 import { canCollectGarbage, chunksOf, measureMemory, measureThroughput } from './lib/measure';
 

@@ -16,25 +16,18 @@
  * PostgreSQL: the server at TAPES_TEST_PG_URL (default postgresql://postgres@127.0.0.1:55432/postgres,
  * `tools/ci/postgres.sh start`); a scratch database is created and dropped.
  */
-import { spawnSync } from 'node:child_process';
+import './lib/aliases';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
+import * as capture from '@tapes/capture';
+import type { TurnRecord } from '@tapes/capture';
+import type { ChatRequest, Message } from '@tapes/llm';
+import * as merkle from '@tapes/merkle';
+import * as storage from '@tapes/storage';
+import type { TurnStore } from '@tapes/storage';
+import * as testing from '@tapes/testing';
 
-// The @tapes/* aliases need swc-node to read tsconfig.base.json (see storage.bench.ts).
-if (!process.env['SWC_NODE_PROJECT']) {
-  const base = path.resolve(__dirname, '../../tsconfig.base.json');
-  const child = spawnSync(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, SWC_NODE_PROJECT: base } });
-  process.exit(child.status ?? 1);
-}
-
-type Merkle = typeof import('../../libs/merkle/src');
-type Capture = typeof import('../../libs/capture/src');
-type Storage = typeof import('../../libs/storage/src');
-type Testing = typeof import('../../libs/testing/src');
-type TurnRecord = import('../../libs/capture/src').TurnRecord;
-type TurnStore = import('../../libs/storage/src').TurnStore;
-type ChatRequest = import('../../libs/llm/src').ChatRequest;
-type Message = import('../../libs/llm/src').Message;
+type Merkle = typeof merkle;
+type Capture = typeof capture;
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) || fallback : fallback);
@@ -147,10 +140,6 @@ async function bench(name: string, store: TurnStore, raw: (sql: string, params: 
 }
 
 async function main(): Promise<void> {
-  const merkle: Merkle = await import('../../libs/merkle/src');
-  const capture: Capture = await import('../../libs/capture/src');
-  const storage: Storage = await import('../../libs/storage/src');
-  const testing: Testing = await import('../../libs/testing/src');
   const turns = buildTurns(merkle, capture);
   console.log(`search benchmark: ${turns.length.toLocaleString('en-US')} turns, ${SESSIONS} sessions, ${QUERIES} queries per row (node ${process.version})`);
   let allMet = true;

@@ -24,6 +24,7 @@
  *     the same turns POSTed straight to ingest (8 connections, as the sidecar's pool) — ingest's own
  *     ceiling for these turns.
  */
+import './lib/aliases';
 import { credentials, makeGenericClientConstructor, Server, ServerCredentials, type Client, type ClientDuplexStream, type ServerDuplexStream } from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -34,12 +35,9 @@ import { Pool } from 'undici';
 import { EventEmitter } from 'node:events';
 import { createDefaultReducers } from '@tapes/capture';
 import { ByteBudget } from '@tapes/delivery';
-import { createTestPostgres } from '@tapes/testing';
-import { Exchange } from '../../apps/sidecar/src/exchange/exchange';
-import { extProcServiceDefinition, loadExtProcMethod } from '../../apps/sidecar/src/ext-proc/ext-proc-service';
-import { ProcessCallHandler, type ProcessCall } from '../../apps/sidecar/src/ext-proc/process-call';
-import type { ProcessingKind, ProcessingRequest } from '../../apps/sidecar/src/ext-proc/processing-messages';
-import { chunks, envoySequence } from '../../apps/sidecar/test/envoy-messages';
+import { Exchange, extProcServiceDefinition, loadExtProcMethod, ProcessCallHandler, type ProcessCall, type ProcessingKind, type ProcessingRequest } from '@tapes/ext-proc';
+import { chunks, createTestPostgres, freePort } from '@tapes/testing';
+import { envoySequence } from '@tapes/testing/envoy';
 
 const root = path.resolve(__dirname, '../..');
 const args = process.argv.slice(2);
@@ -119,17 +117,6 @@ async function runFakeIngest(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 // Processes
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(url: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -248,7 +235,7 @@ function handlerTime(exchanges: number, capture: boolean): { samples: number[]; 
         onEnd: (end) => {
           if (end.outcome === 'captured') {
             turns += 1;
-            budget.release(end.turn.reservedBytes); // what delivery does once the turn is settled
+            budget.release(end.heldBytes); // what delivery does once the turn is settled
           }
         },
         onClosed: () => undefined,

@@ -14,27 +14,17 @@
  * PostgreSQL: the server at TAPES_TEST_PG_URL (default postgresql://postgres@127.0.0.1:55432/postgres,
  * `tools/ci/postgres.sh start`); a scratch database is created and dropped. Skipped if unreachable.
  */
-import { spawnSync } from 'node:child_process';
+import './lib/aliases';
 import { createHash, randomUUID } from 'node:crypto';
-import path from 'node:path';
+import type { TurnRecord } from '@tapes/capture';
+import * as merkle from '@tapes/merkle';
+import type { Node } from '@tapes/merkle';
+import * as storage from '@tapes/storage';
+import * as testing from '@tapes/testing';
 
-// The @tapes/* aliases need swc-node to read tsconfig.base.json. When started without
-// SWC_NODE_PROJECT (plain `node -r @swc-node/register …` from a checkout without a root
-// tsconfig.json), re-run this file once with it set. Everything else is imported after this point.
-if (!process.env['SWC_NODE_PROJECT']) {
-  const base = path.resolve(__dirname, '../../tsconfig.base.json');
-  const child = spawnSync(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, SWC_NODE_PROJECT: base },
-  });
-  process.exit(child.status ?? 1);
-}
-
-type Merkle = typeof import('../../libs/merkle/src');
-type Storage = typeof import('../../libs/storage/src');
-type Testing = typeof import('../../libs/testing/src');
-type Node = import('../../libs/merkle/src').Node;
-type TurnRecord = import('../../libs/capture/src').TurnRecord;
+type Merkle = typeof merkle;
+type Storage = typeof storage;
+type Testing = typeof testing;
 
 const args = process.argv.slice(2);
 const TURNS = Number(args[args.indexOf('--turns') + 1] || 1000) || 1000;
@@ -291,9 +281,6 @@ async function benchPostgres(storage: Storage, testing: Testing, turns: TurnReco
 }
 
 async function main(): Promise<void> {
-  const merkle: Merkle = await import('@tapes/merkle');
-  const storage: Storage = await import('@tapes/storage');
-  const testing: Testing = await import('@tapes/testing');
   console.log(`Node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
   benchHashing(merkle);
   const turns = buildTurns(merkle);

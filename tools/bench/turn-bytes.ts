@@ -1,6 +1,7 @@
 /**
  * What a captured turn costs in PostgreSQL (docs/deploy.md, "What grows"): every turn fixture of
- * fixtures/ posted to the real ingest app (raw form, as the sidecar posts) on a fresh database,
+ * fixtures/ posted to the real ingest (its bundle in its own process; raw form, as the sidecar
+ * posts) on a fresh database,
  * then measured in the database itself: the raw bodies kept beside the DAG, the node content, and
  * the on-disk growth of both tables (heap + TOAST + indexes).
  *
@@ -16,14 +17,12 @@
  * Figures depend only on the fixtures and PostgreSQL's storage (pglz TOAST compression of values
  * over ~2 KB), not on the machine's speed.
  */
-import 'reflect-metadata';
+import './lib/aliases';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { createDefaultReducers } from '@tapes/capture';
-import { parseConfig } from '@tapes/nest-kit';
 import { createTestPostgres, readFixture, readFixtureText, TURN_FIXTURES } from '@tapes/testing';
 import pg from 'pg';
-import { createIngestApp } from '../../apps/ingest/src/app.factory';
-import { ingestConfigSchema } from '../../apps/ingest/src/config/ingest-config';
+import { buildIngest, startIngest } from './lib/ingest-process';
 
 const copies = Number(process.argv[2] ?? 20);
 const conversationTurns = Number(process.argv[3] ?? 30);
@@ -130,12 +129,11 @@ async function conversation(post: Post, db: pg.Client): Promise<void> {
 
 async function main(): Promise<void> {
   const database = await createTestPostgres();
-  const config = parseConfig('turn-bytes', ingestConfigSchema, { DATABASE_URL: database.url, LOG_LEVEL: 'silent' });
-  const app = await createIngestApp({ config, reducers: createDefaultReducers });
-  const fastify = app.getHttpAdapter().getInstance();
+  const bundle = buildIngest();
+  const ingest = await startIngest(bundle.main, { DATABASE_URL: database.url });
   const post: Post = async (body) => {
-    const res = await fastify.inject({ method: 'POST', url: '/v1/ingest', payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-    if (res.statusCode !== 202) throw new Error(`ingest answered ${res.statusCode}: ${res.body}`);
+    const res = await fetch(`${ingest.base}/v1/ingest`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
   };
   const db = new pg.Client({ connectionString: database.url });
   await db.connect();
@@ -146,7 +144,8 @@ async function main(): Promise<void> {
     await conversation(post, db);
   } finally {
     await db.end();
-    await app.close();
+    await ingest.stop();
+    rmSync(bundle.dir, { recursive: true, force: true });
     await database.drop();
   }
 }

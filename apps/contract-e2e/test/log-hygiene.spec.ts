@@ -1,6 +1,5 @@
-import { ANTHROPIC_FIXTURES, MockUpstream, readFixture, send } from '@tapes/testing';
+import { ANTHROPIC_FIXTURES, freePort, MockUpstream, readFixture, send } from '@tapes/testing';
 import { disposeWorkdirs, ingestProcess, proxyProcess, type IngestProcess, type ProxyProcess } from './support/capture-apps';
-import { freePort } from './support/free-port';
 import { eventually } from './support/poll';
 import { SiteDatabase } from './support/site-database';
 

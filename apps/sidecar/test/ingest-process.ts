@@ -1,19 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { workspaceRoot } from '@tapes/testing';
-
-/** A free TCP port on 127.0.0.1 (bound once and released: ingest must come back on the same one). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The real apps/ingest, run from its sources as its own process (`node -r @swc-node/register

@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { createDefaultReducers, deriveTurn, reduceBody, selectReducer, type DerivedTurn } from '@tapes/capture';
-import { chunks, createTestPostgres, readFixture, TURN_FIXTURES, type TestPostgres, type TurnFixture } from '@tapes/testing';
+import { chunks, createTestPostgres, freePort, readFixture, TURN_FIXTURES, type TestPostgres, type TurnFixture } from '@tapes/testing';
 import { envoySequence } from '@tapes/testing/envoy';
-import { freePort, IngestProcess } from './ingest-process';
+import { IngestProcess } from './ingest-process';
 import { journalOnDisk, startSidecar, tempSpoolDir, type RunningSidecar } from './sidecar-harness';
 
 /**

@@ -24,4 +24,5 @@ export { exportTurnFromRecord } from './lib/export-turns';
 export type { ReceivedSpan, ReceivedExport } from './lib/http/otlp-receiver';
 export type { ClientResponse, ReceivedChunk, SendOptions } from './lib/http/http-client';
 export { splitAt, chunks, pieces } from './lib/bytes/pieces';
-export { REDACTION_MARKER, redacted } from './lib/redaction';
+export { REDACTION_MARKER } from './lib/redaction';
+export { freePort } from './lib/net/free-port';

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
-import { workspaceRoot } from '@tapes/testing';
+import { freePort, workspaceRoot } from '@tapes/testing';
 import { TAPES_BIN } from './run-cli';
 
 /** Children still running when the test process exits are killed, whatever went wrong. */
@@ -56,17 +55,6 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${options.describe ? `:\n${options.describe()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppProcess } from './app-process';
-import { freePort } from './free-port';
+import { freePort } from '@tapes/testing';
 
 /**
  * The three capture apps as processes, configured through their documented environment only

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { freePort } from './free-port';
+import { freePort } from '@tapes/testing';
 
 /**
  * The network path between one app and its PostgreSQL database, which a test can cut and restore:

@@ -7,7 +7,7 @@ import { capturedTurn, encodeCapturedTurn, ingestEnvelopeSchema, type CapturedTu
 import { ByteBudget, Journal } from '@tapes/delivery';
 import { parseConfig } from '@tapes/nest-kit';
 import { Registry } from 'prom-client';
-import { redacted } from '@tapes/testing';
+import { REDACTION_MARKER } from '@tapes/testing';
 import { sidecarConfigSchema } from '../config/sidecar-config';
 import { SidecarMetrics } from '../metrics/sidecar-metrics';
 import type { IngestClient, IngestPostResult } from './ingest-client';
@@ -136,7 +136,7 @@ describe('TurnDelivery', () => {
       response_body_base64: Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff]).toString('base64'),
       response_content_type: 'text/event-stream',
       response_content_encoding: 'gzip',
-      request_headers: expect.objectContaining({ 'x-api-key': redacted(), ':path': '/agents/claude-code/v1/messages' }),
+      request_headers: expect.objectContaining({ 'x-api-key': expect.stringMatching(REDACTION_MARKER), ':path': '/agents/claude-code/v1/messages' }),
       response_headers: expect.objectContaining({ ':status': '200', 'content-encoding': 'gzip' }),
       status: 200,
       started_at: '2026-01-01T00:00:00.000Z',
