@@ -6,8 +6,8 @@ import { isDeepStrictEqual } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { openStorage } from '@tapes/storage';
-import { ANTHROPIC_FIXTURES, MockUpstream, OPENAI_FIXTURES, readFixture, type TurnFixture } from '@tapes/testing';
-import { eventually, startProxyProcess, startTapes, type Child } from './support/processes';
+import { ANTHROPIC_FIXTURES, eventually, MockUpstream, OPENAI_FIXTURES, readFixture, type TurnFixture } from '@tapes/testing';
+import { startProxyProcess, startTapes, type Child } from './support/processes';
 
 /**
  * #16, the test the issue asks for: the official Anthropic and OpenAI SDKs run a session through
@@ -130,7 +130,7 @@ describe('tapes replay: the official SDKs run a captured session again, offline 
         const line = started.stdout.split('\n').find((l) => l.includes('"listening"'));
         return line ? (JSON.parse(line) as { url: string }).url : undefined;
       },
-      { describe: () => started.output },
+      { timeoutMs: 120_000, intervalMs: 200, describe: () => started.output },
     );
   });
 
@@ -181,7 +181,7 @@ describe('tapes replay: the official SDKs run a captured session again, offline 
         .map((l) => JSON.parse(l) as { event: string; turnId?: string; how?: string });
       const list = events.filter((e) => e.event === 'served');
       return list.length >= FIXTURES.length ? list : undefined;
-    });
+    }, { timeoutMs: 120_000, intervalMs: 200 });
     expect(new Set(served.map((e) => e.turnId)).size).toBe(FIXTURES.length);
     expect(served.every((e) => e.how === 'exact')).toBe(true);
   });

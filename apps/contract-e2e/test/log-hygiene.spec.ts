@@ -1,6 +1,5 @@
-import { ANTHROPIC_FIXTURES, freePort, MockUpstream, readFixture, send } from '@tapes/testing';
+import { ANTHROPIC_FIXTURES, eventually, freePort, MockUpstream, readFixture, send } from '@tapes/testing';
 import { disposeWorkdirs, ingestProcess, proxyProcess, type IngestProcess, type ProxyProcess } from './support/capture-apps';
-import { eventually } from './support/poll';
 import { SiteDatabase } from './support/site-database';
 
 /**

@@ -1,10 +1,9 @@
 import { capturedTurn, createDefaultReducers, ENVELOPE_HEADERS, toTurnRecord, type TurnRecord } from '@tapes/capture';
-import { ANTHROPIC_FIXTURES, MockUpstream, pieces, readFixture, send, writeInPieces, type TurnFixture } from '@tapes/testing';
+import { ANTHROPIC_FIXTURES, eventually, MockUpstream, pieces, readFixture, send, writeInPieces, type TurnFixture } from '@tapes/testing';
 import { disposeWorkdirs, ingestProcess, proxyProcess, sidecarProcess } from './support/capture-apps';
 import type { AppProcess } from './support/app-process';
 import { EnvoyClient, envoySequence } from '@tapes/testing/envoy';
 import { sidecarProtoPath } from './support/app-bundles';
-import { eventually } from './support/poll';
 import { SiteDatabase } from './support/site-database';
 
 /**

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { eventually } from '@tapes/testing';
 import type { Browser } from 'playwright-core';
-import { AppProcess, eventually } from './support/app-process';
+import { AppProcess } from './support/app-process';
 import { launchBrowser, openPage } from './support/browser';
 import { bundlePath } from './support/bundles';
 

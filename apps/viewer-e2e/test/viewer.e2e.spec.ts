@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { MockUpstream, readFixture, send } from '@tapes/testing';
+import { eventually, MockUpstream, readFixture, send } from '@tapes/testing';
 import type { Browser, Page } from 'playwright-core';
-import { AppProcess, eventually } from './support/app-process';
+import { AppProcess } from './support/app-process';
 import { artifactPath, launchBrowser, openPage } from './support/browser';
 import { anthropicStream, answerTurns, LIVE_ANSWER, LIVE_TURN, replay, RETRY_TURN, SESSION_ID, SUBAGENT_ID, TOOL_RESULT_WORD, TURNS, type ReplayTurn } from './support/claude-session';
 

@@ -26,3 +26,4 @@ export type { ClientResponse, ReceivedChunk, SendOptions } from './lib/http/http
 export { splitAt, chunks, pieces } from './lib/bytes/pieces';
 export { REDACTION_MARKER } from './lib/redaction';
 export { freePort } from './lib/net/free-port';
+export { eventually } from './lib/eventually';

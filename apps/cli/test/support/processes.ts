@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { freePort, workspaceRoot } from '@tapes/testing';
+import { eventually, freePort, workspaceRoot } from '@tapes/testing';
 import { TAPES_BIN } from './run-cli';
 
 /** Children still running when the test process exits are killed, whatever went wrong. */
@@ -46,17 +46,6 @@ export class Child {
   }
 }
 
-/** Polls `check` until it returns a value; fails with `describe()` after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, options: { timeoutMs?: number; describe?: () => string } = {}): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${options.describe ? `:\n${options.describe()}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 /**
  * The real proxy, run from its sources as `tapes start` runs it, on a free loopback port, storing
  * into `<dataDir>/tapes.db`, every provider's upstream at `upstream`. Resolves once it is live.
@@ -88,7 +77,7 @@ export async function startProxyProcess(options: { dataDir: string; upstream: st
         return undefined;
       }
     },
-    { describe: () => child.output.slice(-2_000) },
+    { timeoutMs: 120_000, intervalMs: 200, describe: () => child.output.slice(-2_000) },
   );
   return { child, url };
 }

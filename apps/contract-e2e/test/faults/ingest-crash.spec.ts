@@ -2,7 +2,7 @@ import { disposeWorkdirs, ingestProcess, sidecarProcess, type IngestProcess, typ
 import { EnvoyClient } from '@tapes/testing/envoy';
 import { sidecarProtoPath } from '../support/app-bundles';
 import { turnThroughSidecar } from '../support/fault-turns';
-import { eventually } from '../support/poll';
+import { eventually } from '@tapes/testing';
 import { metricByLabel, metricValue } from '../support/prometheus';
 import { SiteDatabase } from '../support/site-database';
 import { Traffic } from '../support/traffic';

@@ -4,7 +4,7 @@ import { bundlePath, sidecarProtoPath } from '../support/app-bundles';
 import { disposeWorkdirs, ingestProcess, sidecarProcess, type IngestProcess, type SidecarProcess } from '../support/capture-apps';
 import { EnvoyClient } from '@tapes/testing/envoy';
 import { FAULT_AGENT, turnThroughSidecar } from '../support/fault-turns';
-import { eventually } from '../support/poll';
+import { eventually } from '@tapes/testing';
 import { metricByLabel, metricValue } from '../support/prometheus';
 import { ReplicaBalancer, type HeldAnswer, type ReplicaCounts } from '../support/replica-balancer';
 import { SiteDatabase } from '../support/site-database';

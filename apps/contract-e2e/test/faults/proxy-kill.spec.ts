@@ -1,9 +1,8 @@
-import { MockUpstream, pieces, send, writeFrames } from '@tapes/testing';
+import { eventually, MockUpstream, pieces, send, writeFrames } from '@tapes/testing';
 import { disposeWorkdirs, proxyProcess, type ProxyProcess } from '../support/capture-apps';
 import { crashLedger, reportCrashLedger, type ClientFate } from '../support/crash-ledger';
 import { FAULT_AGENT, FAULT_CONTENT_TYPE, FAULT_PATH, FAULT_RESPONSE, faultRequest } from '../support/fault-turns';
 import { seededRandom } from '../support/seeded-random';
-import { eventually } from '../support/poll';
 import { metricByLabel, metricValue } from '../support/prometheus';
 import { SiteDatabase } from '../support/site-database';
 import { storedMarkers, turnMarker } from '../support/turn-accounting';

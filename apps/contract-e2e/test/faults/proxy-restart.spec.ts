@@ -1,14 +1,13 @@
 import path from 'node:path';
 import { disposeWorkdirs, proxyProcess, type ProxyProcess } from '../support/capture-apps';
 import { serveFaultTurn, turnThroughProxy } from '../support/fault-turns';
-import { eventually } from '../support/poll';
 import { metricByLabel, metricValue } from '../support/prometheus';
 import { SiteDatabase } from '../support/site-database';
 import { StorageLink } from '../support/storage-link';
 import { journalDepth } from '../support/journal-depth';
 import { Traffic } from '../support/traffic';
 import { addDrops, countTurns, reportCount, storedMarkers, turnMarker } from '../support/turn-accounting';
-import { MockUpstream } from '@tapes/testing';
+import { eventually, MockUpstream } from '@tapes/testing';
 
 /**
  * Fault scenario: the proxy is restarted with turns waiting in its journal. Storage is down while agents

@@ -1,11 +1,10 @@
 import { disposeWorkdirs, ingestProcess, sidecarProcess, type IngestProcess, type SidecarProcess } from '../support/capture-apps';
 import { crashLedger, reportCrashLedger, type ClientFate } from '../support/crash-ledger';
-import { pieces } from '@tapes/testing';
+import { eventually, pieces } from '@tapes/testing';
 import { EnvoyClient, envoySequence } from '@tapes/testing/envoy';
 import { sidecarProtoPath } from '../support/app-bundles';
 import { FAULT_AGENT, FAULT_CONTENT_TYPE, FAULT_PATH, FAULT_RESPONSE, faultRequest } from '../support/fault-turns';
 import { seededRandom } from '../support/seeded-random';
-import { eventually } from '../support/poll';
 import { metricByLabel, metricValue } from '../support/prometheus';
 import { SiteDatabase } from '../support/site-database';
 import { storedMarkers, turnMarker } from '../support/turn-accounting';

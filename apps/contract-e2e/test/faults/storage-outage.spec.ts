@@ -1,12 +1,11 @@
 import { disposeWorkdirs, proxyProcess, type ProxyProcess } from '../support/capture-apps';
 import { serveFaultTurn, turnThroughProxy } from '../support/fault-turns';
-import { eventually } from '../support/poll';
 import { metricByLabel, metricValue } from '../support/prometheus';
 import { SiteDatabase } from '../support/site-database';
 import { StorageLink } from '../support/storage-link';
 import { Traffic } from '../support/traffic';
 import { countTurns, reportCount, storedMarkers, turnMarker } from '../support/turn-accounting';
-import { MockUpstream } from '@tapes/testing';
+import { eventually, MockUpstream } from '@tapes/testing';
 
 /**
  * Fault scenario: PostgreSQL stops and comes back while agents keep talking through the proxy.

@@ -1,12 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import { disposeWorkdirs, proxyProcess, type ProxyProcess } from '../support/capture-apps';
 import { FAULT_AGENT, FAULT_CONTENT_TYPE, FAULT_PATH, FAULT_RESPONSE, faultRequest } from '../support/fault-turns';
-import { eventually } from '../support/poll';
 import { metricByLabel, metricValue } from '../support/prometheus';
 import { SiteDatabase } from '../support/site-database';
 import { Traffic } from '../support/traffic';
 import { countTurns, reportCount, storedMarkers, turnMarker } from '../support/turn-accounting';
-import { type ClientResponse, MockUpstream, pieces, send } from '@tapes/testing';
+import { type ClientResponse, eventually, MockUpstream, pieces, send } from '@tapes/testing';
 
 /**
  * Fault scenario: slow and dying upstreams behind the proxy. Each kind of upstream misbehaviour

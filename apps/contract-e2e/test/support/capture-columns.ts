@@ -4,9 +4,8 @@ import { disposeWorkdirs, ingestProcess, proxyProcess, sidecarProcess } from './
 import type { AppProcess } from './app-process';
 import { EnvoyClient, envoySequence } from '@tapes/testing/envoy';
 import { sidecarProtoPath } from './app-bundles';
-import { eventually } from './poll';
 import { SiteDatabase, type DatabaseKind } from './site-database';
-import { MockUpstream, pieces, send, writeInPieces } from '@tapes/testing';
+import { eventually, MockUpstream, pieces, send, writeInPieces } from '@tapes/testing';
 
 /** One row of the capture matrix: a fixture turn as a provider sent it, plain or gzip-encoded. */
 export interface MatrixRow {

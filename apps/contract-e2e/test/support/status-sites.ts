@@ -4,11 +4,10 @@ import type { AppProcess } from './app-process';
 import { disposeWorkdirs, ingestProcess, proxyProcess, sidecarProcess, type SidecarProcess } from './capture-apps';
 import { EnvoyClient, envoySequence } from '@tapes/testing/envoy';
 import { sidecarProtoPath } from './app-bundles';
-import { eventually } from './poll';
 import { metricByLabel, metricValue } from './prometheus';
 import { SiteDatabase } from './site-database';
 import { StorageLink } from './storage-link';
-import { MockUpstream, pieces, send } from '@tapes/testing';
+import { eventually, MockUpstream, pieces, send } from '@tapes/testing';
 
 /** What a site did with one case's input, in the table's own terms. */
 export interface Observed {

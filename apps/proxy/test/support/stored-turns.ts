@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { StoredTurn, TurnStore } from '@tapes/storage';
+import { eventually as waitFor } from '@tapes/testing';
 
 /**
  * The request ids of every stored turn, oldest first, read straight from the `turns` table: the
@@ -45,15 +46,8 @@ export async function readTurns(store: TurnStore, database: { sqliteFile: string
 /** Just below the proxy suites' 60 s test timeout (jest.config.cjs). */
 const EVENTUALLY_MS = 50_000;
 
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what = 'condition'): Promise<T> {
-  const timeoutMs = EVENTUALLY_MS;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+export function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what = 'condition'): Promise<T> {
+  return waitFor(what, check, { timeoutMs: EVENTUALLY_MS, intervalMs: 20 });
 }
 
 /** One sample of a Prometheus text exposition, by metric name and (a subset of) labels. */

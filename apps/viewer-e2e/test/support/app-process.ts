@@ -2,24 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@tapes/testing';
+import { eventually, freePort } from '@tapes/testing';
 import { bundlePath, type ViewerApp } from './bundles';
 
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
-
-/** Polls `check` until it returns a value (never a fixed sleep); fails after `timeoutMs` naming `what`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * One app started from its bundle as a user starts it (`node dist/apps/<app>/main.js`, configured
@@ -59,7 +48,7 @@ export class AppProcess {
       } catch {
         return undefined;
       }
-    }, 60_000);
+    }, { timeoutMs: 60_000 });
     return proc;
   }
 
