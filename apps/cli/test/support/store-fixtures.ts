@@ -1,6 +1,6 @@
 import { capturedTurn, createDefaultReducers, toTurnRecord, type CapturedTurn, type TurnRecord } from '@tapes/capture';
-import { openStorage, type TurnStore } from '@tapes/storage';
-import { ANTHROPIC_FIXTURES, createTestPostgres, createTestSqlite, GEMINI_FIXTURES, readFixture, type TurnFixture } from '@tapes/testing';
+import type { TurnStore } from '@tapes/storage';
+import { ANTHROPIC_FIXTURES, GEMINI_FIXTURES, readFixture, type TurnFixture } from '@tapes/testing';
 
 const reducers = createDefaultReducers();
 
@@ -46,28 +46,5 @@ export async function seed(store: TurnStore): Promise<{ main: string; sub: strin
   return { main: main.turnId, sub: sub.turnId, gemini: gemini.turnId };
 }
 
-export interface Backend {
-  name: 'sqlite' | 'postgresql';
-  /** A fresh, migrated database: its URL (what `--database` takes) and a store open on it. */
-  open(): Promise<{ url: string; store: TurnStore; dispose: () => Promise<void> }>;
-}
-
-/** Both storage backends, each a fresh database (PostgreSQL: TAPES_TEST_PG_URL's server). */
-export const BACKENDS: Backend[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      const db = createTestSqlite();
-      const store = await openStorage({ url: db.url });
-      return { url: db.url, store, dispose: async () => (await store.close(), db.cleanup()) };
-    },
-  },
-  {
-    name: 'postgresql',
-    async open() {
-      const db = await createTestPostgres();
-      const store = await openStorage({ url: db.url });
-      return { url: db.url, store, dispose: async () => (await store.close(), await db.drop()) };
-    },
-  },
-];
+/** Both storage backends, each a fresh, migrated database: its URL (what `--database` takes) and a store open on it. */
+export { TEST_STORES as BACKENDS } from '@tapes/storage/testing';

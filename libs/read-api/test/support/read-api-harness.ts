@@ -3,8 +3,8 @@ import { APP_FILTER, NestFactory, RouterModule } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { capturedTurn, createDefaultReducers, toTurnRecord, type TurnRecord } from '@tapes/capture';
 import { CaptureModule, StorageModule, TapesExceptionFilter } from '@tapes/nest-kit';
-import { openStorage, type TurnStore } from '@tapes/storage';
-import { createTestPostgres, createTestSqlite, readFixture, type TurnFixture } from '@tapes/testing';
+import type { TurnStore } from '@tapes/storage';
+import { readFixture, type TurnFixture } from '@tapes/testing';
 import { ReadApiModule } from '../../src/index';
 
 const reducers = createDefaultReducers();
@@ -40,25 +40,7 @@ export async function record(
   return (await toTurnRecord(turn, { reducers })).record;
 }
 
-/** Both storage backends, each a fresh database. */
-export const BACKENDS = [
-  {
-    name: 'sqlite',
-    async open() {
-      const db = createTestSqlite();
-      const store = await openStorage({ url: db.url });
-      return { store, dispose: async () => (await store.close(), db.cleanup()) };
-    },
-  },
-  {
-    name: 'postgresql',
-    async open() {
-      const db = await createTestPostgres();
-      const store = await openStorage({ url: db.url });
-      return { store, dispose: async () => (await store.close(), await db.drop()) };
-    },
-  },
-];
+export { TEST_STORES as BACKENDS } from '@tapes/storage/testing';
 
 /** The read API mounted at /v1 over `store`, as ingest mounts it (with the app's reducers and error filter). */
 export async function startReadApi(store: TurnStore): Promise<NestFastifyApplication> {
