@@ -140,7 +140,7 @@ describe.each(BACKENDS)('ingest under generated bad and hostile input on $name',
     await fc.assert(
       fc.asyncProperty(hostileTurns, async (generated) => {
         // Each run its own turn: a reused id with other content is a (correct) 409, not what is tested here.
-        const envelope = { ...generated, request_id: `${generated['request_id'] as string}·${(run += 1)}` };
+        const envelope: Record<string, unknown> = { ...generated, request_id: `${generated['request_id'] as string}·${(run += 1)}` };
         const res = await app.getHttpAdapter().getInstance().inject({ method: 'POST', url: '/v1/ingest', payload: JSON.stringify(envelope), headers: { 'content-type': 'application/json' } });
         const body = JSON.parse(res.body);
         seen.set(`${res.statusCode} ${body.error?.code ?? body.outcome ?? ''}`, (seen.get(`${res.statusCode} ${body.error?.code ?? body.outcome ?? ''}`) ?? 0) + 1);

@@ -1,7 +1,7 @@
 import { openStorage, type TurnStore } from '@tapes/storage';
 import { ANTHROPIC_FIXTURES, createTestSqlite, lockSqliteForWrites, MockUpstream, readFixture, send, type TestSqlite } from '@tapes/testing';
 import { startProxy, type RunningProxy } from './support/proxy-harness';
-import { eventually, metricValue, storedRequestIds } from './support/stored-turns';
+import { eventually, metricValue, readTurns, storedRequestIds } from './support/stored-turns';
 
 const fixture = ANTHROPIC_FIXTURES.find((f) => f.name === 'anthropic/messages_stream')!;
 const responseBody = readFixture(fixture.responseFile);
@@ -81,5 +81,58 @@ describe('the capture byte budget', () => {
     }
     expect(metricValue(await metrics(), 'tapes_proxy_turns_dropped_total', { reason: 'capture_budget' })).toBe(dropsBefore + 1);
     upstream.handle((_req, res) => res.writeHead(200, { 'content-type': fixture.contentType }).end(responseBody));
+  });
+});
+
+describe('big turns under the default 64 MiB budget (#12)', () => {
+  const MiB = 1024 * 1024;
+  const reply = (text: string) => Buffer.from(JSON.stringify({ id: 'msg_big', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } }));
+  const big = reply('x'.repeat(20 * MiB));
+  let sqlite: TestSqlite;
+  let store: TurnStore;
+  let upstream: MockUpstream;
+  let proxy: RunningProxy;
+
+  beforeAll(async () => {
+    sqlite = createTestSqlite();
+    store = await openStorage({ url: sqlite.url });
+    upstream = await MockUpstream.start(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(big.length) });
+      for (let at = 0; at < big.length; at += 256 * 1024) {
+        res.write(big.subarray(at, at + 256 * 1024));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      res.end();
+    });
+    proxy = await startProxy({ upstream: upstream.url, databaseUrl: sqlite.url });
+  });
+
+  afterAll(async () => {
+    await proxy.close();
+    await upstream.close();
+    await store.close();
+    sqlite.cleanup();
+  });
+
+  it('admits 20 MB replies whole while they fit (three of ten at once), drops the rest at once, and stores each admitted one — a 20 MB node included', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => send(`${proxy.url}/v1/messages`, { method: 'POST', headers, body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [{ role: 'user', content: `big ${i}` }] }) })),
+    );
+    for (const res of answers) expect(res.body.equals(big)).toBe(true);
+    let exposition = '';
+    const stored = await eventually(async () => {
+      exposition = (await send(`${proxy.url}/_tapes/metrics`)).body.toString('utf8');
+      const turns = await readTurns(store, { sqliteFile: sqlite.path });
+      return turns.length + metricValue(exposition, 'tapes_proxy_turns_dropped_total') === 10 ? turns : undefined;
+    }, 'every turn stored or dropped');
+    // Each reserves its Content-Length when its response starts: 3 × 20 MB fit in 64 MiB, a 4th
+    // only once one of them has been journaled.
+    expect(stored.length).toBeGreaterThanOrEqual(3);
+    expect(metricValue(exposition, 'tapes_proxy_turns_dropped_total', { reason: 'capture_budget' })).toBe(10 - stored.length);
+    expect(metricValue(exposition, 'tapes_proxy_turns_dropped_total', { reason: 'storage_reject' })).toBe(0);
+    for (const turn of stored) {
+      expect(turn.outcome).toBe('complete');
+      expect(Buffer.from(turn.responseBody!).equals(big)).toBe(true);
+    }
   });
 });

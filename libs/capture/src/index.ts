@@ -68,8 +68,10 @@ export type { IngestEnvelope, IngestEnvelopeInput } from './lib/turn/ingest-enve
 // Content encoding.
 export { ContentDecoder } from './lib/encoding/content-decoder';
 export type { ContentDecoderOptions } from './lib/encoding/content-decoder';
-export { decodeBody } from './lib/encoding/decode-body';
-export type { DecodedBody } from './lib/encoding/decode-body';
+export { decodeBody, decodeChunks } from './lib/encoding/decode-body';
+export type { DecodedBody, DecodedChunks, DecodeBodyOptions } from './lib/encoding/decode-body';
+export { DecodeMemoryExhaustedError } from './lib/encoding/decode-budget';
+export type { DecodeBudget } from './lib/encoding/decode-budget';
 export { REFERENCE_CODINGS, DEFAULT_CODINGS, contentCodingTokens, planContentDecoding } from './lib/encoding/content-codings';
 export type { ContentCoding, DecodePlan } from './lib/encoding/content-codings';
 export { DEFAULT_MAX_DECODED_BYTES } from './lib/encoding/decode-result';

@@ -45,6 +45,11 @@ export class AppProcess {
     return `http://127.0.0.1:${this.options.httpPort}`;
   }
 
+  /** The running process's id (for /proc readings); undefined when it is not running. */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }

@@ -26,6 +26,13 @@ export const ingestSettings = z.object({
   INGEST_BODY_LIMIT: byteSize(64 * 1024 * 1024),
   /** Most turns in one batch. */
   INGEST_BATCH_MAX_TURNS: positiveInt(500),
+  /**
+   * Memory all requests may hold at once in decoded bodies (content-encoding undone): every
+   * decoded byte counts against it as it is produced, each body is also capped at 48 MiB, and a
+   * post that finds it spent is answered 503 with Retry-After (#12). Bounds a burst of
+   * decompression bombs; docs/guarantees.md gives the measured peak memory.
+   */
+  INGEST_DECODE_MEMORY: byteSize(128 * 1024 * 1024),
   /** Seconds a client is told to wait (Retry-After) when storage is unavailable. */
   INGEST_RETRY_AFTER_SECONDS: positiveInt(2),
   /** Tagged on stored nodes (ref: NodeMeta.project). */

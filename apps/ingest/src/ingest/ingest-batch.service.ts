@@ -50,7 +50,8 @@ export class IngestBatchService {
         accepted++;
       } catch (err) {
         if (!(err instanceof TapesError)) throw err;
-        if (err.code === 'storage_unavailable') {
+        // The store or the decode budget is away for now: the whole rest of the batch is to come back.
+        if (err.code === 'storage_unavailable' || err.code === 'overloaded') {
           this.metrics.batches.inc({ status: '503' });
           return {
             httpStatus: 503,

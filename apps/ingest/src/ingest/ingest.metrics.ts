@@ -15,7 +15,9 @@ export type WriteStatus =
   | 'unknown_provider'
   | 'non_turn_request'
   | 'upstream_status'
-  | 'downstream_error';
+  | 'downstream_error'
+  /** The decode budget was spent: answered 503, the client comes back (#12). */
+  | 'overloaded';
 
 /** prometheus `ExponentialBucketsRange(256, 16 MiB, 12)`, as tapes uses for body sizes. */
 function exponentialBucketsRange(min: number, max: number, count: number): number[] {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import {
   capturedTurn,
+  DecodeMemoryExhaustedError,
   envelopeRequestBytes,
   envelopeResponseBytes,
   envelopeToCapturedTurn,
@@ -24,6 +25,7 @@ import {
 import type { ChatRequest, ChatResponse } from '@tapes/llm';
 import { canonicalJson } from '@tapes/merkle';
 import { InvalidTurnError, StorageUnavailableError, type StoreResult, type TurnStore } from '@tapes/storage';
+import { ByteBudget } from '@tapes/delivery';
 import type { IngestConfig } from '../config/ingest-config';
 import { REDUCERS, TAPES_CONFIG, TapesError, TURN_STORE, turnLogLine, type Credential } from '@tapes/nest-kit';
 import { TURN_EVENTS, type TurnEvents } from '@tapes/read-api';
@@ -63,6 +65,8 @@ class Rejection extends TapesError {
 @Injectable()
 export class IngestService {
   private readonly logger = new Logger(IngestService.name);
+  /** What all requests in flight may hold in decoded bodies at once (INGEST_DECODE_MEMORY, #12). */
+  private readonly decodeBudget: ByteBudget;
 
   constructor(
     @Inject(TURN_STORE) private readonly store: TurnStore,
@@ -70,7 +74,9 @@ export class IngestService {
     @Inject(TAPES_CONFIG) private readonly config: IngestConfig,
     private readonly metrics: IngestMetrics,
     @Inject(TURN_EVENTS) private readonly events: TurnEvents,
-  ) {}
+  ) {
+    this.decodeBudget = new ByteBudget(config.INGEST_DECODE_MEMORY);
+  }
 
   /**
    * Validates, reduces and stores one turn. Resolves only after the transaction committed;
@@ -145,7 +151,14 @@ export class IngestService {
     const requestId = envelope.request_id ?? derivedRequestId(envelope);
     const turn = capturedTurn(envelopeToCapturedTurn(envelope, { requestId, provider: reducer.provider, api: reducer.api, site, now: new Date() }));
     this.checkSessionEnvelope(site, turn.requestHeaders);
-    const { record } = await toTurnRecord(turn, { reducers: this.reducers, project: this.config.TAPES_PROJECT }, known);
+    let record;
+    try {
+      ({ record } = await toTurnRecord(turn, { reducers: this.reducers, project: this.config.TAPES_PROJECT, decodeBudget: this.decodeBudget }, known));
+    } catch (err) {
+      if (!(err instanceof DecodeMemoryExhaustedError)) throw err;
+      this.logger.warn({ requestId, decodeMemory: this.config.INGEST_DECODE_MEMORY }, 'decode memory is spent; answering 503');
+      throw new Rejection('overloaded', 'overloaded', `${err.message} (INGEST_DECODE_MEMORY)`, { cause: err, retryAfterSeconds: this.config.INGEST_RETRY_AFTER_SECONDS });
+    }
     let stored: StoreResult;
     try {
       stored = await this.store.storeTurn(record);

@@ -39,6 +39,24 @@ describe('TurnCapture', () => {
     expect(turn.active).toBe(false);
   });
 
+  it('admits a response with a Content-Length whole or not at all: reserved up front, dropped at once when it does not fit (#12)', async () => {
+    const budget = new ByteBudget(100);
+    const admitted = capture(budget);
+    admitted.turn.requestChunk(Buffer.from('{}'));
+    expect(admitted.turn.responseStarted(200, { 'content-length': '60' })).toBe(true);
+    expect(budget.inUse).toBe(62); // the whole reply, before its first byte
+    const refused = capture(budget);
+    refused.turn.requestChunk(Buffer.from('{}'));
+    expect(refused.turn.responseStarted(200, { 'content-length': '60' })).toBe(false);
+    expect(refused.events.dropped?.reason).toBe('capture_budget');
+    expect(budget.inUse).toBe(62); // the refused one holds nothing
+    for (let i = 0; i < 6; i++) admitted.turn.responseChunk(Buffer.alloc(10, 'x'));
+    expect(budget.inUse).toBe(62); // its chunks were paid for up front
+    await admitted.turn.finish();
+    expect(admitted.events.finished?.held).toBe(62);
+    expect(capture(new ByteBudget(1000), 50).turn.responseStarted(200, { 'content-length': '60' })).toBe(false); // over the per-body cap
+  });
+
   it('records where each response chunk began and when it arrived, for replay (#16)', async () => {
     const times = [300, 320, 1_250, 1_260, 1_300];
     const { turn, events } = capture(new ByteBudget(1000), 1024, () => new Date(times.shift() ?? 2_000));

@@ -46,6 +46,8 @@ export class TurnCapture {
   private requestBytes = 0;
   private responseChunks: Buffer[] = [];
   private responseBytes = 0;
+  /** Budget bytes held for the response: its declared Content-Length up front, or its chunks so far. */
+  private responseHeld = 0;
   private held = 0;
   private status = 0;
   private responseHeaders: IncomingHttpHeaders = {};
@@ -86,6 +88,18 @@ export class TurnCapture {
       this.drop(verdict.reason, verdict.detail);
       return false;
     }
+    // A response that says how big it is is admitted whole or not at all (#12): reserving its
+    // Content-Length up front means a big turn that fits is kept, and one that does not fit is
+    // dropped at once instead of taking a share of the budget other captures then miss.
+    const declared = Number(headers['content-length']);
+    if (Number.isSafeInteger(declared) && declared > 0) {
+      if (declared > this.maxBodyBytes) {
+        this.drop('response_over_budget', `response body of ${declared} bytes (Content-Length) over the ${this.maxBodyBytes}-byte capture limit`);
+        return false;
+      }
+      if (!this.hold(declared)) return false;
+      this.responseHeld = declared;
+    }
     this.status = status;
     this.responseHeaders = headers;
     this.state = 'response';
@@ -100,7 +114,12 @@ export class TurnCapture {
     this.chunkTimes.add(chunk.byteLength, now.getTime() - this.context.startedAt.getTime());
     this.responseBytes += chunk.byteLength;
     if (this.responseBytes > this.maxBodyBytes) return this.drop('response_over_budget', `response body over the ${this.maxBodyBytes}-byte capture limit`);
-    if (!this.hold(chunk.byteLength)) return;
+    // Only what goes past the reservation is asked for (a chunked stream: every chunk).
+    const more = this.responseBytes - this.responseHeld;
+    if (more > 0) {
+      if (!this.hold(more)) return;
+      this.responseHeld += more;
+    }
     this.responseChunks.push(chunk);
   }
 

@@ -19,6 +19,8 @@ export type TapesErrorCode =
   | 'unknown_provider'
   | 'invalid_cursor'
   | 'storage_unavailable'
+  /** The server is at a memory bound it keeps (#12: ingest's decode budget); retry after Retry-After. */
+  | 'overloaded'
   | 'upstream_unreachable'
   | 'upstream_timeout'
   | 'internal';
@@ -40,6 +42,7 @@ export const HTTP_STATUS: Record<TapesErrorCode, number> = {
   internal: 500,
   upstream_unreachable: 502,
   storage_unavailable: 503,
+  overloaded: 503,
   upstream_timeout: 504,
 };
 

@@ -14,7 +14,10 @@ export interface TurnLimits {
   maxHeadersBytes: number;
   /** Nodes in one turn. Default 100 000. */
   maxNodes: number;
-  /** The JSON text of one node's content blocks. Default 16 MiB. */
+  /**
+   * The JSON text of one node's content blocks. Default 64 MiB, as a body: a 20 MB reply (one
+   * node) must store whenever its bytes could be captured (#12; 16 MiB refused it).
+   */
   maxNodeContentBytes: number;
   /** requestId. Default 512 characters. */
   maxRequestIdLength: number;
@@ -36,7 +39,7 @@ export const TURN_LIMITS: Readonly<TurnLimits> = Object.freeze({
   maxBodyBytes: 64 * 1024 * 1024,
   maxHeadersBytes: 256 * 1024,
   maxNodes: 100_000,
-  maxNodeContentBytes: 16 * 1024 * 1024,
+  maxNodeContentBytes: 64 * 1024 * 1024,
   maxRequestIdLength: 512,
   maxPathLength: 8 * 1024,
   maxStringLength: 1024,

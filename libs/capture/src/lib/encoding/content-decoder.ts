@@ -16,6 +16,11 @@ export interface ContentDecoderOptions {
    * on the forwarding path.
    */
   onData?: ((chunk: Uint8Array) => void) | undefined;
+  /**
+   * Asked before each decoded chunk is delivered: false stops decoding as `oversize` — the memory
+   * it may decode into (the process's decode budget, #12) has no room for more, as at the cap.
+   */
+  allow?: ((bytes: number) => boolean) | undefined;
 }
 
 /**
@@ -37,12 +42,14 @@ export class ContentDecoder {
   readonly layers: readonly ContentCoding[];
   private readonly stages: LayerStage[] = [];
   private readonly onData: ((chunk: Uint8Array) => void) | undefined;
+  private readonly allow: ((bytes: number) => boolean) | undefined;
   private failure: StageFailure | undefined;
   private decodedBytes = 0;
   private result: Promise<DecodeResult> | undefined;
 
   constructor(header: string | null | undefined, options: ContentDecoderOptions = {}) {
     this.onData = options.onData;
+    this.allow = options.allow;
     const plan = planContentDecoding(header, options.codings ?? DEFAULT_CODINGS);
     if (!plan.ok) {
       this.layers = [];
@@ -90,6 +97,10 @@ export class ContentDecoder {
 
   private deliver(chunk: Uint8Array): void {
     if (this.failure) return;
+    if (this.allow && !this.allow(chunk.byteLength)) {
+      this.fail({ status: 'error', errorClass: 'oversize', message: `decoded past the ${this.decodedBytes} bytes the decode memory could give this body` });
+      return;
+    }
     this.decodedBytes += chunk.byteLength;
     try {
       this.onData?.(chunk);

@@ -1,7 +1,9 @@
 import type { ChatRequest, ChatResponse, Diagnostic } from '@tapes/llm';
 import type { Node } from '@tapes/merkle';
 import { errorMessage } from '../diagnostics';
-import { decodeBody, type DecodedBody } from '../encoding/decode-body';
+import { decodeChunks, type DecodedBody } from '../encoding/decode-body';
+import { DecodeMemoryExhaustedError, type DecodeBudget } from '../encoding/decode-budget';
+import { contentCodingTokens } from '../encoding/content-codings';
 import { selectReducer } from '../policy/select-reducer';
 import type { Reducer } from '../reducer';
 import { headerValue, type CapturedTurn } from './captured-turn';
@@ -33,17 +35,28 @@ export interface ToTurnRecordOptions {
   project?: string | undefined;
   /** Decoded bytes one body may inflate to (the bomb guard); the decoder's default otherwise. */
   maxDecodedBytes?: number | undefined;
+  /**
+   * The process's decode budget (#12): decoded bytes count against it while the turn is derived.
+   * When it is spent, {@link toTurnRecord} throws DecodeMemoryExhaustedError — try again later.
+   */
+  decodeBudget?: DecodeBudget | undefined;
 }
+
+type DecodeOptions = { maxDecodedBytes?: number; budget?: DecodeBudget };
 
 /**
  * The one pipeline from a captured exchange to its stored record, the same at every site:
  * decode the request and response bodies (content-encoding), reduce the response with the API's
  * reducer, parse the request, derive the nodes, and map it all to the record with the raw bytes
  * as they were captured. Never throws for anything in the turn: what cannot be reduced is stored
- * `unreduced` with diagnostics, raw bytes kept, so it can be re-derived later.
+ * `unreduced` with diagnostics, raw bytes kept, so it can be re-derived later. It throws only
+ * DecodeMemoryExhaustedError, when `decodeBudget` is spent: a statement about the process, not the turn.
  */
 export async function toTurnRecord(turn: CapturedTurn, options: ToTurnRecordOptions, known: KnownReduction = {}): Promise<DerivedTurnRecord> {
-  const decodeOptions = options.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: options.maxDecodedBytes };
+  const decodeOptions: DecodeOptions = {
+    ...(options.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: options.maxDecodedBytes }),
+    ...(options.decodeBudget === undefined ? {} : { budget: options.decodeBudget }),
+  };
   const reducer = selectReducer(options.reducers, { api: turn.api });
   // The request JSON serves twice: the reducer parses it, and the session is read from it (Claude
   // Code names its session in `metadata.user_id`).
@@ -64,6 +77,8 @@ export async function toTurnRecord(turn: CapturedTurn, options: ToTurnRecordOpti
       request = derived.request;
       reduced = response;
     } catch (err) {
+      // A spent decode budget is the process's state, not the turn's: the caller tries again later.
+      if (err instanceof DecodeMemoryExhaustedError) throw err;
       // A reducer or hashing bug: keep the raw turn so it can be re-derived once fixed.
       diagnostics = [{ code: 'reducer_error', detail: `building nodes failed: ${errorMessage(err)}` }];
     }
@@ -104,33 +119,54 @@ export async function toTurnRecord(turn: CapturedTurn, options: ToTurnRecordOpti
   return { record, response: reduced };
 }
 
-/** Undoes the response's content encoding and reduces it; a body that cannot be decoded is a `decode_error`. */
-async function reduceResponse(reducer: Reducer, turn: CapturedTurn, decodeOptions: { maxDecodedBytes?: number }): Promise<ChatResponse> {
-  const decoded = await decodeBody(turn.responseBody, turn.responseContentEncoding, decodeOptions);
+/**
+ * Undoes the response's content encoding and reduces it; a body that cannot be decoded is a
+ * `decode_error`. The decoded chunks go to the reducer one by one (never concatenated), and their
+ * bytes stay counted against the decode budget until the reduction is done.
+ */
+async function reduceResponse(reducer: Reducer, turn: CapturedTurn, decodeOptions: DecodeOptions): Promise<ChatResponse> {
   const reduction = reducer.start({ contentType: turn.responseContentType });
-  if (decoded.outcome !== 'error') reduction.push(decoded.body);
-  const response = reduction.finish(turn.interruption);
-  // A body that could not be decoded was not empty: the decode error is the one thing to say.
-  if (decoded.outcome === 'error') response.diagnostics = response.diagnostics.filter((d) => d.code !== 'empty_response');
-  if (decoded.outcome !== 'decoded') response.diagnostics.push(decodeErrorDiagnostic('response', turn.responseContentEncoding, decoded));
-  return response;
+  if (contentCodingTokens(turn.responseContentEncoding).length === 0) {
+    reduction.push(turn.responseBody);
+    return reduction.finish(turn.interruption);
+  }
+  const decoded = await decodeChunks(turn.responseBody, turn.responseContentEncoding, decodeOptions);
+  try {
+    for (const chunk of decoded.chunks) reduction.push(chunk);
+    const response = reduction.finish(turn.interruption);
+    const outcome = decoded.result;
+    // A body that could not be decoded was not empty: the decode error is the one thing to say.
+    if (outcome.outcome === 'error') response.diagnostics = response.diagnostics.filter((d) => d.code !== 'empty_response');
+    if (outcome.outcome !== 'decoded') response.diagnostics.push(decodeErrorDiagnostic('response', turn.responseContentEncoding, outcome));
+    return response;
+  } finally {
+    decoded.release();
+  }
 }
 
 /**
  * The request JSON, after undoing a request `content-encoding` (Codex and pi may send zstd
  * request bodies, #12) — or why there is none.
  */
-async function requestDocument(turn: CapturedTurn, decodeOptions: { maxDecodedBytes?: number }): Promise<{ document: unknown } | { error: string } | { failure: Diagnostic }> {
+async function requestDocument(turn: CapturedTurn, decodeOptions: DecodeOptions): Promise<{ document: unknown } | { error: string } | { failure: Diagnostic }> {
   const encoding = headerValue(turn.requestHeaders, 'content-encoding');
-  let body: DecodedBody = { outcome: 'decoded', body: Buffer.from(turn.requestBody.buffer, turn.requestBody.byteOffset, turn.requestBody.byteLength) };
-  if (encoding) {
-    body = await decodeBody(turn.requestBody, encoding, decodeOptions);
-    if (body.outcome !== 'decoded') return { failure: decodeErrorDiagnostic('request', encoding, body) };
+  let body: Pick<DecodedBody, 'body'> = { body: Buffer.from(turn.requestBody.buffer, turn.requestBody.byteOffset, turn.requestBody.byteLength) };
+  let release = (): void => undefined;
+  if (contentCodingTokens(encoding).length > 0) {
+    const decoded = await decodeChunks(turn.requestBody, encoding, decodeOptions);
+    release = decoded.release;
+    if (decoded.result.outcome !== 'decoded') {
+      release();
+      return { failure: decodeErrorDiagnostic('request', encoding, decoded.result) };
+    }
+    body = { body: Buffer.concat(decoded.chunks) };
   }
-  if (body.body.byteLength === 0) return { error: 'the request body is empty' };
   try {
+    if (body.body.byteLength === 0) return { error: 'the request body is empty' };
     return { document: JSON.parse(body.body.toString('utf8')) as unknown };
   } catch (err) {
     return { error: `the request body is not JSON (${errorMessage(err)})` };
+  } finally {
+    release();
   }
 }
