@@ -57,6 +57,27 @@ describe('relay', () => {
     await server.close();
   });
 
+  it('breaks the client response when the source failed before the relay began (its error event already gone)', async () => {
+    const source = new PassThrough();
+    source.on('error', () => undefined); // as undici's body: the error is emitted while nobody relays yet
+    source.write('partial');
+    source.destroy(new Error('upstream reset early'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const server = await serve(source, []);
+    const client = new Promise<string>((resolve) =>
+      http
+        .get(server.url, (res) => {
+          res.on('data', () => undefined);
+          res.on('error', () => resolve('broken'));
+          res.on('close', () => resolve(res.complete ? 'ended cleanly' : 'broken'));
+        })
+        .on('error', () => resolve('broken')), // the connection closed before the head was sent
+    );
+    expect(await client).toBe('broken');
+    expect(await server.outcome).toEqual(new Error('upstream reset early'));
+    await server.close();
+  });
+
   it('destroys the source and reports ClientGoneError when the client leaves', async () => {
     const source = new PassThrough();
     const server = await serve(source, []);

@@ -99,5 +99,9 @@ export function relay(
     res.on('drain', onDrain);
     res.once('finish', onFinish);
     res.once('close', onClose);
+    // The body may have failed before the relay began (the upstream cut right after its headers,
+    // while the in-flight mark was written): its 'error' is gone, so it is read from the stream.
+    if (source.errored) onSourceError(source.errored instanceof Error ? source.errored : new Error(String(source.errored)));
+    else if (source.destroyed && !source.readableEnded) onSourceError(new Error('the upstream body closed before it ended'));
   });
 }
