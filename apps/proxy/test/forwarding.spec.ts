@@ -133,6 +133,20 @@ describe('forwarding', () => {
       expect(await turns()).toHaveLength(0);
     });
 
+    it("answers a HEAD / probe itself, quietly, when the upstream it goes to is not running (Claude Code's start-up probe, no Ollama)", async () => {
+      const closed = http.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      proxy = await startProxy({ upstream: `http://127.0.0.1:${port}`, databaseUrl: sqlite.url });
+      const probe = await send(`${proxy.url}/`, { method: 'HEAD' });
+      expect(probe.status).toBe(200);
+      // Anything else still says the upstream is unreachable.
+      expect((await send(`${proxy.url}/`, { method: 'GET' })).status).toBe(502);
+      expect(metricValue(await metrics(), 'tapes_proxy_requests_total', { status: '200' })).toBe(1);
+      expect(metricValue(await metrics(), 'tapes_proxy_requests_total', { status: '502' })).toBe(1);
+    });
+
     it('answers 504 upstream_timeout when the response headers do not come in time', async () => {
       upstream.handle(() => undefined); // never answers
       proxy = await startProxy({ upstream: upstream.url, databaseUrl: sqlite.url, env: { TAPES_UPSTREAM_HEADERS_TIMEOUT: '300ms' } });

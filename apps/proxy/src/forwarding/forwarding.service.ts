@@ -117,6 +117,15 @@ export class ForwardingService {
         return;
       }
       const failure = upstreamFailure(err, route.origin);
+      if (isRootProbe(req.method, route.path) && failure.code === 'upstream_unreachable') {
+        // `HEAD /` is a liveness probe (Claude Code sends one to its base URL at start, Ollama's
+        // CLI checks its server with it). Unclaimed, it goes to Ollama; when no Ollama runs, the
+        // proxy itself is what answers: the agent starts as it would without tapes (#12).
+        this.logger.debug({ provider, upstreamCode: errorCode(err) }, 'HEAD / answered by the proxy: its upstream is not running');
+        this.metrics.requests.inc({ provider, status: 200 });
+        res.writeHead(200, { 'content-length': '0' }).end();
+        return;
+      }
       this.logger.warn({ provider, path: redactUrl(route.path), code: failure.code, upstreamCode: errorCode(err) }, failure.message);
       capture.drop('upstream_no_response', failure.message);
       this.metrics.requests.inc({ provider, status: failure.status });
@@ -188,6 +197,11 @@ async function* tapRequest(body: AsyncIterable<Buffer>, capture: ExchangeCapture
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A `HEAD` of the base URL: a probe of whether something answers there, never a turn. */
+function isRootProbe(method: string | undefined, path: string): boolean {
+  return method === 'HEAD' && (path === '/' || path === '' || path.startsWith('/?'));
 }
 
 function hasBody(req: IncomingMessage): boolean {
