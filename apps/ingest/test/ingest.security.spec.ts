@@ -169,11 +169,16 @@ describe.each(BACKENDS)('ingest on $name: request ids, capture sites and agent n
     expect((await store.getTurn(`claimed-${backend.name}`))?.captureSite).toBe('ingest');
     expect((await inject(guarded, { method: 'POST', url: '/v1/ingest', body: claim('proved'), headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(202);
     expect((await store.getTurn(`proved-${backend.name}`))?.captureSite).toBe('sidecar');
-    // The site decides what a refused X-Tapes envelope costs: a client's own post hears 400 even when it claims to be a sidecar.
+    // A refused X-Tapes envelope: a client's own post hears 400; a post from a capture site keeps
+    // its turn, the envelope set aside with a diagnostic — also a sidecar that could not prove
+    // itself (an ingest without a token): refusing would lose an agent's turn (recorded as ingest).
     const badEnvelope = { request_headers: { 'x-tapes-harness-id': 'claude', 'x-tapes-harness-session-id': 'env-session', 'x-tapes-harness-metadata': Buffer.from('[1,2]').toString('base64url') } };
+    const own = await inject(open, { method: 'POST', url: '/v1/ingest', body: { ...rawTurn(stream, { request_id: `bad-env-own-${backend.name}` }), ...badEnvelope } });
+    expect([own.statusCode, own.json().error.message]).toEqual([400, expect.stringContaining('harness_metadata')]);
+    expect(await store.getTurn(`bad-env-own-${backend.name}`)).toBeNull();
     const unproved = await inject(open, { method: 'POST', url: '/v1/ingest', body: { ...claim('bad-env'), ...badEnvelope } });
-    expect([unproved.statusCode, unproved.json().error.message]).toEqual([400, expect.stringContaining('harness_metadata')]);
-    // A proved sidecar's turn is kept, the envelope set aside with a diagnostic.
+    expect([unproved.statusCode, unproved.json().diagnostics]).toEqual([202, expect.arrayContaining(['envelope_error'])]);
+    expect((await store.getTurn(`bad-env-${backend.name}`))?.captureSite).toBe('ingest');
     const proved = await inject(guarded, { method: 'POST', url: '/v1/ingest', body: { ...claim('bad-env-proved'), ...badEnvelope }, headers: { authorization: `Bearer ${TOKEN}` } });
     expect(proved.statusCode).toBe(202);
     expect(proved.json().diagnostics).toContain('envelope_error');

@@ -150,7 +150,7 @@ export class IngestService {
     const known = this.parsedForm(envelope, reducer);
     const requestId = envelope.request_id ?? derivedRequestId(envelope);
     const turn = capturedTurn(envelopeToCapturedTurn(envelope, { requestId, provider: reducer.provider, api: reducer.api, site, now: new Date() }));
-    this.checkSessionEnvelope(site, turn.requestHeaders);
+    this.checkSessionEnvelope(site, envelope.capture_site, turn.requestHeaders);
     let record;
     try {
       ({ record } = await toTurnRecord(turn, { reducers: this.reducers, project: this.config.TAPES_PROJECT, decodeBudget: this.decodeBudget }, known));
@@ -196,9 +196,12 @@ export class IngestService {
    * A client posting its own turn hears about an `X-Tapes-*` envelope the reader refuses (400,
    * the field and rule named). A capture site's turn is stored all the same, the envelope set aside
    * with a diagnostic: the agent sent those headers, not the site, and refusing would lose the turn.
+   * A post that says it comes from a capture site gets that leniency even when it could not prove
+   * it (a sidecar beside an ingest without a token is recorded as `ingest`): the claim can only
+   * spare the poster's own turn, never change how it is recorded.
    */
-  private checkSessionEnvelope(site: CaptureSite, headers: Parameters<typeof sessionIdentity>[0]['headers']): void {
-    if (site !== 'ingest') return;
+  private checkSessionEnvelope(site: CaptureSite, claimed: CaptureSite | undefined, headers: Parameters<typeof sessionIdentity>[0]['headers']): void {
+    if (site !== 'ingest' || (claimed !== undefined && claimed !== 'ingest')) return;
     const identity = sessionIdentity({ headers });
     if (!identity.ok) {
       throw new Rejection('reject_envelope', 'malformed_envelope', `request_headers: the X-Tapes session envelope's ${identity.error.field} ${identity.error.rule}`);
