@@ -35,10 +35,17 @@ export function journalDir(config: Pick<ProxyConfig, 'dataDir'>): string {
 export class TurnDelivery {
   private readonly logger = new Logger(TurnDelivery.name);
 
-  private constructor(private readonly kit: DeliveryKit<CapturedTurn>) {}
+  private kit!: DeliveryKit<CapturedTurn>;
+  /** What the last failed delivery said, while storage is down (for /_tapes/health/storage). */
+  private lastUnavailable: string | undefined;
+
+  private constructor() {}
 
   static async create(config: ProxyConfig, store: WorkerTurnStore, budget: ByteBudget, metrics: ProxyMetrics, turnEvents: TurnEvents): Promise<TurnDelivery> {
     const logger = new Logger(TurnDelivery.name);
+    let lastJournalError: string | undefined;
+    // Made before the kit, so the kit's events can reach it.
+    const delivery = new TurnDelivery();
     const kit = await DeliveryKit.create<CapturedTurn>({
       journal: { dir: journalDir(config), maxBytes: config.limits.spoolMaxBytes },
       encode: encodeCapturedTurn,
@@ -82,8 +89,23 @@ export class TurnDelivery {
           logger.error({ requestId: label.requestId, provider: label.provider, reason, ...(err ? { err } : {}) }, `turn lost: ${detail}`);
         },
         backlogged: (label) => metrics.capture.turnsBacklogged.inc({ provider: label.provider }),
-        unavailable: (detail, waitMs) => logger.warn({ waitMs }, `storage unavailable (${detail}): turns wait in the journal`),
-        journalFailed: (err) => logger.error({ err, dir: journalDir(config) }, `the journal in ${journalDir(config)} cannot be written: turns are kept in memory only until it can (make the directory writable, free disk space)`),
+        unavailable: (detail, waitMs) => {
+          delivery.lastUnavailable = detail;
+          logger.warn({ waitMs }, `storage unavailable (${detail}): turns wait in the journal`);
+        },
+        // Said once per cause (the journal is tried again every few seconds), and again when it changes.
+        journalFailed: (err) => {
+          const message = err instanceof Error ? err.message : String(err);
+          const fields = { err, dir: journalDir(config) };
+          const line = `the journal in ${journalDir(config)} cannot be written: turns are kept in memory only until it can (make the directory writable, free disk space)`;
+          if (message === lastJournalError) logger.debug(fields, line);
+          else logger.error(fields, line);
+          lastJournalError = message;
+        },
+        journalUsable: () => {
+          lastJournalError = undefined;
+          logger.log({ dir: journalDir(config) }, `the journal in ${journalDir(config)} can be written again: turns are kept safe again`);
+        },
         journalRecovered: (recovered, damaged) => logger.log({ recovered, damagedSegments: damaged, dir: journalDir(config) }, `journal: ${recovered} turns from the previous run to store`),
         interrupted: (label) => {
           metrics.capture.dropped(label.provider, 'process_crash');
@@ -92,7 +114,8 @@ export class TurnDelivery {
       },
     });
     metrics.observe({ journal: () => kit.stats(), captureBytes: () => budget.inUse });
-    return new TurnDelivery(kit);
+    delivery.kit = kit;
+    return delivery;
   }
 
   /** Marks an exchange in flight, so a crash before it ends is counted at the next start. */
@@ -130,6 +153,11 @@ export class TurnDelivery {
   /** True while storage failed the last attempts. */
   get storageDown(): boolean {
     return this.kit.targetDown;
+  }
+
+  /** Why storage is down as deliveries see it (a write refused: disk full…), while it is. */
+  get storageProblem(): string | undefined {
+    return this.kit.targetDown ? this.lastUnavailable : undefined;
   }
 
   get log(): Logger {

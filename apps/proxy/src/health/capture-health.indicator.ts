@@ -42,12 +42,17 @@ export class CaptureHealthIndicator {
     return storage.up ? session.up({ backend: this.store.backend }) : session.down({ backend: this.store.backend, message: storage.message });
   }
 
+  /**
+   * Down when the database does not answer, and also when it answers but refuses the turns (a full
+   * disk lets SELECT 1 through while every write fails, #12): what the deliveries last saw counts.
+   */
   private async storageState(): Promise<{ up: true } | { up: false; message: string }> {
     try {
       await this.store.ping();
-      return { up: true };
     } catch (err) {
       return { up: false, message: err instanceof Error ? err.message : String(err) };
     }
+    const writes = this.delivery.storageProblem;
+    return writes ? { up: false, message: `storing turns fails: ${writes}` } : { up: true };
   }
 }

@@ -16,7 +16,13 @@ export interface StoreLog {
  * needs an operator, and silently spooling forever would hide it.
  */
 export async function openTurnStore(options: { url: string | undefined; dataDir: string }, log: StoreLog): Promise<TurnStore> {
-  const open = (): Promise<TurnStore> => openStorage({ url: options.url, dataDir: options.dataDir, logger: log });
+  const open = async (): Promise<TurnStore> => {
+    try {
+      return await openStorage({ url: options.url, dataDir: options.dataDir, logger: log });
+    } catch (err) {
+      throw fileUnavailable(err) ?? err;
+    }
+  };
   try {
     return await open();
   } catch (err) {
@@ -33,4 +39,17 @@ export async function openTurnStore(options: { url: string | undefined; dataDir:
       },
     });
   }
+}
+
+/** What a file system says when a directory cannot be made or written (now): worth waiting out. */
+const FILE_SYSTEM_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EDQUOT']);
+
+/**
+ * The embedded database's file or directory cannot be made (an unwritable or missing data
+ * directory, a full disk): like an unreachable server, the proxy starts and retries (#12).
+ */
+function fileUnavailable(err: unknown): StorageUnavailableError | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof e.code !== 'string' || !FILE_SYSTEM_CODES.has(e.code) || typeof e.syscall !== 'string') return undefined;
+  return new StorageUnavailableError('unreachable', `the database file cannot be created (${e.code}, ${e.syscall}${e.path ? ` ${e.path}` : ''})`, { cause: err });
 }

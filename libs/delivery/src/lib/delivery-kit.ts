@@ -28,6 +28,8 @@ export interface DeliveryEvents {
   unavailable?(detail: string, waitMs: number): void;
   /** The journal could not be used (open, write or sync); items are kept in memory meanwhile. */
   journalFailed?(err: unknown): void;
+  /** A journal that had failed can be written again (opened at last, or a probe write succeeded). */
+  journalUsable?(): void;
   journalRecovered?(recovered: number, damagedSegments: number): void;
   /**
    * An exchange a previous run had in flight when it died (killed, crashed, power lost): its
@@ -122,6 +124,8 @@ export class DeliveryKit<T> {
   private nextSeq = 0;
   /** Journaled items whose sync has not returned yet (not yet queued). */
   private syncing = 0;
+  /** Why the last append was refused for room (JournalFullError), until one succeeds: turns are being dropped. */
+  private journalFull: string | undefined;
 
   private constructor(private readonly options: DeliveryKitOptions<T>) {}
 
@@ -146,6 +150,7 @@ export class DeliveryKit<T> {
     if (journal) {
       try {
         const receipt = await journal.append(this.options.encode(item), label, settles);
+        this.journalFull = undefined;
         // Journaled: the capture's bytes are no longer its to hold. The item is kept (outside the
         // budget) only if a free delivery slot will take it; otherwise it is read back from disk.
         this.release(heldBytes);
@@ -170,13 +175,15 @@ export class DeliveryKit<T> {
         // Counted here (spool_full) or kept in memory: the exchange is no longer in flight.
         if (tracked) this.untrack(tracked);
         if (err instanceof JournalFullError) {
+          this.journalFull = err.message;
           this.release(heldBytes);
           this.options.events?.dropped?.(label, 'spool_full', err.message);
           return 'dropped';
         }
         // A write that failed (disk full, I/O error): this item is kept in memory; the journal is
-        // tried again with the next one, and reports the error until a write succeeds.
+        // tried again with the next one, and probed meanwhile, and reports the error until a write succeeds.
         this.options.events?.journalFailed?.(err);
+        this.probeLater(journal);
       }
     }
     if (this.stopping.signal.aborted) {
@@ -238,12 +245,13 @@ export class DeliveryKit<T> {
     const journal = this.journal;
     const stats = journal?.stats() ?? { depth: 0, bytes: 0 };
     const memoryOnly = this.waiting.filter((w) => w.id === undefined).length;
-    const error = this.journalError ?? journal?.error;
+    const error = this.journalError ?? journal?.error ?? (this.journalFull ? new Error(`the journal is full: ${this.journalFull}`) : undefined);
     return {
       depth: stats.depth + memoryOnly,
       bytes: stats.bytes,
       inFlight: this.inFlight,
-      journal: journal && !journal.error ? 'ok' : 'unavailable',
+      // Full counts as unavailable: turns are being dropped (spool_full), not kept.
+      journal: journal && !journal.error && !this.journalFull ? 'ok' : 'unavailable',
       ...(error ? { journalError: error instanceof Error ? error.message : String(error) } : {}),
     };
   }
@@ -385,7 +393,9 @@ export class DeliveryKit<T> {
     try {
       const journal = await Journal.open(this.options.journal);
       this.journal = journal;
+      const wasUnusable = this.journalError !== undefined;
       this.journalError = undefined;
+      if (wasUnusable) this.options.events?.journalUsable?.();
       // Recovered items go first: they were captured before anything accepted from now on.
       const first = -journal.entries().length;
       journal.entries().forEach((e, i) => this.requeue({ seq: first + i, id: e.id, label: labelOf(e.meta), item: undefined, heldBytes: 0, attempts: 0, failures: 0, backlogged: true }));
@@ -395,6 +405,23 @@ export class DeliveryKit<T> {
     } catch (err) {
       this.journalUnusable(err);
     }
+  }
+
+  /**
+   * A journal whose writes failed is probed every `reopenMs` until one succeeds, so its health
+   * turns green again when the disk has room without waiting for the next turn to try.
+   */
+  private probeLater(journal: Journal): void {
+    if (this.reopenTimer || this.stopping.signal.aborted) return;
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = undefined;
+      if (this.stopping.signal.aborted || this.journal !== journal || !journal.error) return;
+      void journal.probe().then((ok) => {
+        if (ok) this.options.events?.journalUsable?.();
+        else this.probeLater(journal);
+      });
+    }, this.options.reopenMs ?? 5_000);
+    this.reopenTimer.unref();
   }
 
   /** The journal could not be opened (unwritable or missing directory): memory only until it can. */

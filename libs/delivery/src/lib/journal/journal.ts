@@ -264,6 +264,22 @@ export class Journal {
     return { depth: this.live.size, bytes: this.liveBytes };
   }
 
+  /**
+   * Writes a record that changes nothing (an acknowledgement of id 0, which no item has) to learn
+   * whether the journal can be written again after a failure (a full disk freed): true, and the
+   * error is cleared, when it can.
+   */
+  async probe(): Promise<boolean> {
+    try {
+      await this.writer.write(encodeRecord('ack', 0, undefined, undefined));
+      this.lastError = undefined;
+      return true;
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+  }
+
   /** The last write or sync error, until a later write succeeds. */
   get error(): Error | undefined {
     return this.lastError;
