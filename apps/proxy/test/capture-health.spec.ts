@@ -3,7 +3,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openStorage } from '@tapes/storage';
 import { ANTHROPIC_FIXTURES, MockUpstream, readFixture, send } from '@tapes/testing';
 import { startProxy, type RunningProxy } from './support/proxy-harness';
 import { eventually, metricValue, storedRequestIds } from './support/stored-turns';

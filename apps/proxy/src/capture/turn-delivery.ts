@@ -39,7 +39,9 @@ export class TurnDelivery {
   /** What the last failed delivery said, while storage is down (for /_tapes/health/storage). */
   private lastUnavailable: string | undefined;
 
-  private constructor() {}
+  private constructor() {
+    // Built by create(): the kit's events need the instance before the kit exists.
+  }
 
   static async create(config: ProxyConfig, store: WorkerTurnStore, budget: ByteBudget, metrics: ProxyMetrics, turnEvents: TurnEvents): Promise<TurnDelivery> {
     const logger = new Logger(TurnDelivery.name);
