@@ -78,4 +78,22 @@ describe('secrets never reach storage', () => {
     expect(turn!.responseHeaders).toMatchObject({ 'set-cookie': [marker(SECRETS.setCookie), expect.stringMatching(/^\[redacted:\d+\]$/)] });
     expect(turn!.path).toMatch(/^\/v1\/messages\?beta=true&key=%5Bredacted%3A\d+%5D$/);
   });
+
+  it('with TAPES_SCRUB_BODY_SECRETS on, a key pasted into a prompt is forwarded as sent but stored as [redacted:<n>], in the bytes and the nodes', async () => {
+    const KEY = 'sk-ant-api03-EXAMPLE0nly-Zx9kQ2mWv7LpR4tYb8NcE1fHj6GsD3aU0oKi_Pq5XyTz-AA';
+    const scrubbing = await startProxy({ upstream: upstream.url, databaseUrl: sqlite.url, env: { TAPES_SCRUB_BODY_SECRETS: 'on' } });
+    try {
+      const request = JSON.stringify({ ...(fixture.request as Record<string, unknown>), messages: [{ role: 'user', content: `my key is ${KEY}` }] });
+      const res = await send(`${scrubbing.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-scrub-test' }, body: request });
+      expect(res.status).toBe(200);
+      expect(upstream.requests.at(-1)!.body.toString('utf8')).toContain(KEY);
+      const turn = await eventually(async () => (await readTurns(store, { sqliteFile: sqlite.path })).find((t) => Buffer.from(t.requestBody ?? []).toString('utf8').includes('my key is')));
+      expect(Buffer.from(turn!.requestBody!).toString('utf8')).toContain(`my key is [redacted:${KEY.length}]`);
+      const chain = await store.ancestry(turn!.headHash!);
+      expect(JSON.stringify(chain)).not.toContain(KEY);
+      expect(turn!.diagnostics.map((d) => d.code)).toContain('secrets_scrubbed');
+    } finally {
+      await scrubbing.close();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 export { TAPES_CONFIG, ConfigError, parseConfig } from './lib/config';
-export { port, positiveInt, logLevel, httpUrl, databaseUrl, byteSize, parseByteSize } from './lib/env-schema';
+export { onOff, port, positiveInt, logLevel, httpUrl, databaseUrl, byteSize, parseByteSize } from './lib/env-schema';
 export { duration, parseDuration } from './lib/duration';
 export { METRICS_REGISTRY, TAPES_VERSION, createMetricsRegistry, MetricsModule } from './lib/metrics';
 export { tapesLoggerModule, TapesLogger, logFormat, resolveLogFormat } from './lib/logger';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { allowedHosts, byteSize, databaseUrl, duration, isLoopbackBind, logFormat, logLevel, port, positiveInt, secretToken } from '@tapes/nest-kit';
+import { allowedHosts, byteSize, databaseUrl, duration, isLoopbackBind, logFormat, logLevel, onOff, port, positiveInt, secretToken } from '@tapes/nest-kit';
 
 /**
  * Every setting of the ingest server; all optional: no configuration gives the embedded setup.
@@ -39,6 +39,8 @@ export const ingestSettings = z.object({
   TAPES_PROJECT: z.string().trim().optional().transform((v) => (v ? v : undefined)),
   /** Sessions whose last turn is older than this are deleted on a schedule (`30d`); unset or 0 keeps everything. */
   TAPES_RETENTION: duration(0),
+  /** The opt-in body scrubber (#13): secrets in request and response bodies become [redacted:<n>] before reduction. Changes hashes. */
+  TAPES_SCRUB_BODY_SECRETS: onOff(false),
   LOG_LEVEL: logLevel,
   /** `pretty` lines for a terminal, `json` for collectors; `auto` (default) picks by whether stdout is a TTY. */
   LOG_FORMAT: logFormat,

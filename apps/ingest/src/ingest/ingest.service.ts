@@ -153,7 +153,7 @@ export class IngestService {
     this.checkSessionEnvelope(site, envelope.capture_site, turn.requestHeaders);
     let record;
     try {
-      ({ record } = await toTurnRecord(turn, { reducers: this.reducers, project: this.config.TAPES_PROJECT, decodeBudget: this.decodeBudget }, known));
+      ({ record } = await toTurnRecord(turn, { reducers: this.reducers, project: this.config.TAPES_PROJECT, decodeBudget: this.decodeBudget, scrubBodySecrets: this.config.TAPES_SCRUB_BODY_SECRETS }, known));
     } catch (err) {
       if (!(err instanceof DecodeMemoryExhaustedError)) throw err;
       this.logger.warn({ requestId, decodeMemory: this.config.INGEST_DECODE_MEMORY }, 'decode memory is spent; answering 503');

@@ -76,6 +76,7 @@ describe('proxy configuration', () => {
       },
       storeConcurrency: 4,
       retentionMs: 0,
+      scrubBodySecrets: false,
     });
   });
 

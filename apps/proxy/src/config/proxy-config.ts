@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { PROVIDER_SPECS, PROVIDERS, type Provider } from '@tapes/capture';
-import { allowedHosts, byteSize, databaseUrl, duration, httpUrl, isLoopbackBind, logFormat, logLevel, positiveInt, secretToken, type LogFormat } from '@tapes/nest-kit';
+import { allowedHosts, byteSize, databaseUrl, duration, httpUrl, isLoopbackBind, logFormat, logLevel, onOff, positiveInt, secretToken, type LogFormat } from '@tapes/nest-kit';
 
 /** Where the proxy listens: `host:port`, `:port` (all interfaces, as Go's `:8080`) or `[v6]:port`. */
 export interface ListenAddress {
@@ -66,6 +66,8 @@ export interface ProxyConfig {
   storeConcurrency: number;
   /** Sessions whose last turn is older than this are deleted on a schedule; 0 keeps everything. */
   retentionMs: number;
+  /** The opt-in body scrubber (#13): secrets in the bodies become `[redacted:<n>]` before reduction; changes hashes. */
+  scrubBodySecrets: boolean;
 }
 
 /** Each provider's upstream unless configured otherwise (from its ProviderSpec). */
@@ -141,6 +143,7 @@ const schema = z
     TAPES_REQUEST_BODY_IDLE_TIMEOUT: duration(10_000),
     TAPES_MAX_CONNECTIONS: positiveInt(256),
     TAPES_RETENTION: duration(0),
+    TAPES_SCRUB_BODY_SECRETS: onOff(false),
   })
   .superRefine((env, ctx) => {
     // Reachable from other machines, an open read side hands every captured conversation to anyone on the network (#13).
@@ -179,6 +182,7 @@ const schema = z
       },
       storeConcurrency: env.TAPES_STORE_CONCURRENCY,
       retentionMs: env.TAPES_RETENTION,
+      scrubBodySecrets: env.TAPES_SCRUB_BODY_SECRETS,
     }),
   );
 

@@ -67,6 +67,8 @@ export interface StorageWorkerData {
   project: string | undefined;
   /** Decoded bytes one body may inflate to (the bomb guard). */
   maxDecodedBytes: number;
+  /** TAPES_SCRUB_BODY_SECRETS. */
+  scrubBodySecrets: boolean;
 }
 
 export type ToWorker = { id: number; method: WorkerMethod; args: unknown[] };

@@ -34,7 +34,7 @@ export function runStorageWorker(): void {
   let store: TurnStore | undefined;
   const reducers = loadReducers(data.reducers);
   const recordTurn = async (opened: TurnStore, turn: CapturedTurn): Promise<RecordReply> => {
-    const { record } = await toTurnRecord(turn, { reducers, project: data.project, maxDecodedBytes: data.maxDecodedBytes });
+    const { record } = await toTurnRecord(turn, { reducers, project: data.project, maxDecodedBytes: data.maxDecodedBytes, scrubBodySecrets: data.scrubBodySecrets });
     const summary: RecordSummary = { outcome: record.outcome, model: record.model, usage: record.usage, sessionId: sessionIdOf(record), threadId: record.session?.threadId };
     try {
       return { summary, stored: await opened.storeTurn(record) };

@@ -24,6 +24,6 @@ function storeLog(): StoreLog {
 export const ProxyStorageModule = StorageModule.register({
   provide: WorkerTurnStore,
   useFactory: (config: ProxyConfig, source: ReducerSource) =>
-    WorkerTurnStore.start({ url: config.databaseUrl, dataDir: config.dataDir, reducers: source, project: config.project, maxDecodedBytes: config.limits.maxCaptureBodyBytes }, storeLog()),
+    WorkerTurnStore.start({ url: config.databaseUrl, dataDir: config.dataDir, reducers: source, project: config.project, maxDecodedBytes: config.limits.maxCaptureBodyBytes, scrubBodySecrets: config.scrubBodySecrets }, storeLog()),
   inject: [TAPES_CONFIG, REDUCER_SOURCE],
 });

@@ -1,8 +1,10 @@
+import type { DiagnosticCode } from '@tapes/llm';
+
 /**
- * What each diagnostic code means, in words (libs/llm DiagnosticCode): a partial or unreduced turn
- * says why, not just a code.
+ * What each diagnostic code means, in words: a partial or unreduced turn says why, not just a code.
+ * Keyed by libs/llm's DiagnosticCode, so a new code does not type-check until it is described here.
  */
-const WORDS: Record<string, string> = {
+const WORDS: Record<DiagnosticCode, string> = {
   upstream_error: 'The provider sent an error instead of (or in the middle of) its answer.',
   incomplete: "The stream ended before the provider's end-of-turn marker: the answer is cut short.",
   tool_input_parse_error: "A tool call's streamed arguments did not add up to JSON; its raw text is kept.",
@@ -14,10 +16,12 @@ const WORDS: Record<string, string> = {
   extra_choices: 'The answer carried more than one choice; only the first is shown.',
   interrupted: 'The capture was cut short (the client hung up, the upstream died, or the byte budget ran out).',
   envelope_error: 'The X-Tapes session headers were refused (or some of their fields).',
+  agent_name_sanitized: 'The agent name as sent (control characters, or over 256 bytes) was replaced by a safe one; the turn was kept.',
+  secrets_scrubbed: 'Secrets found in the body (API keys, tokens) were replaced by [redacted:<length>] before it was stored.',
 };
 
 export function diagnosticWords(code: string): string {
-  return WORDS[code] ?? `Diagnostic "${code}".`;
+  return (WORDS as Record<string, string>)[code] ?? `Diagnostic "${code}".`;
 }
 
 export const OUTCOME_WORDS: Record<string, string> = {

@@ -98,7 +98,9 @@ export type DiagnosticCode =
   /** The request's X-Tapes-* session envelope was refused, or some of its fields (field and rule named, never the value). */
   | 'envelope_error'
   /** The agent name as sent (control characters, over 256 bytes) was replaced by a sanitised one; the turn was kept (#13). */
-  | 'agent_name_sanitized';
+  | 'agent_name_sanitized'
+  /** The opt-in body scrubber replaced secrets in a body (how many, on which side; #13). */
+  | 'secrets_scrubbed';
 
 export interface Diagnostic {
   code: DiagnosticCode;

@@ -5,6 +5,21 @@ import { z } from 'zod';
 export const port = (fallback: number) =>
   z.coerce.number({ error: 'must be a port number' }).int('must be an integer').min(0, 'must be 0–65535').max(65535, 'must be 0–65535').default(fallback);
 
+/** An on/off switch: `on`/`off`, `true`/`false`, `1`/`0`, `yes`/`no` (any case). */
+export const onOff = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      if (['on', 'true', '1', 'yes'].includes(v)) return true;
+      if (['off', 'false', '0', 'no'].includes(v)) return false;
+      ctx.addIssue({ code: 'custom', message: 'must be on or off' });
+      return z.NEVER;
+    });
+
 export const positiveInt = (fallback: number) => z.coerce.number({ error: 'must be a number' }).int('must be an integer').positive('must be > 0').default(fallback);
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info');

@@ -12,6 +12,7 @@ import { deriveTurn } from './derive-turn';
 import { decodeErrorDiagnostic } from './decode-diagnostic';
 import { nodeSearchText } from './node-text';
 import { turnSession } from './turn-session';
+import { scrubTurnBodies } from './scrub-turn';
 import { AGENT_NAME_DIAGNOSTIC } from '../policy/agent-name';
 import { usableChunkMarks } from './chunk-timeline';
 import type { TurnOutcome, TurnRecord } from './turn-record';
@@ -40,6 +41,8 @@ export interface ToTurnRecordOptions {
    * When it is spent, {@link toTurnRecord} throws DecodeMemoryExhaustedError — try again later.
    */
   decodeBudget?: DecodeBudget | undefined;
+  /** The opt-in body scrubber (#13): secrets in the bodies become `[redacted:<n>]` before reduction. Changes hashes. */
+  scrubBodySecrets?: boolean | undefined;
 }
 
 type DecodeOptions = { maxDecodedBytes?: number; budget?: DecodeBudget };
@@ -57,6 +60,8 @@ export async function toTurnRecord(turn: CapturedTurn, options: ToTurnRecordOpti
     ...(options.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: options.maxDecodedBytes }),
     ...(options.decodeBudget === undefined ? {} : { budget: options.decodeBudget }),
   };
+  let scrubDiagnostics: Diagnostic[] = [];
+  if (options.scrubBodySecrets) ({ turn, diagnostics: scrubDiagnostics } = await scrubTurnBodies(turn, decodeOptions));
   const reducer = selectReducer(options.reducers, { api: turn.api });
   // The request JSON serves twice: the reducer parses it, and the session is read from it (Claude
   // Code names its session in `metadata.user_id`).
@@ -105,7 +110,7 @@ export async function toTurnRecord(turn: CapturedTurn, options: ToTurnRecordOpti
     ...(turn.responseContentEncoding ? { responseContentEncoding: turn.responseContentEncoding } : {}),
     nodes,
     outcome,
-    diagnostics: [...diagnostics, ...sessionDiagnostics, ...(turn.agentNameIssue ? [{ code: AGENT_NAME_DIAGNOSTIC, detail: turn.agentNameIssue }] : [])],
+    diagnostics: [...diagnostics, ...sessionDiagnostics, ...scrubDiagnostics, ...(turn.agentNameIssue ? [{ code: AGENT_NAME_DIAGNOSTIC, detail: turn.agentNameIssue }] : [])],
     startedAt: turn.startedAt,
     ...(turn.firstByteAt ? { firstByteAt: turn.firstByteAt } : {}),
     endedAt: turn.endedAt,
