@@ -141,7 +141,9 @@ const schema = z
     TAPES_READ_TOKEN: secretToken,
     TAPES_ALLOWED_HOSTS: allowedHosts,
     TAPES_REQUEST_BODY_IDLE_TIMEOUT: duration(10_000),
-    TAPES_MAX_CONNECTIONS: positiveInt(256),
+    // 1024: the 500 concurrent streams a busy shared proxy sees (#17) with room to spare, at two file
+    // descriptors each (client and upstream) still far under the open-file limit Node raises to at start.
+    TAPES_MAX_CONNECTIONS: positiveInt(1024),
     TAPES_RETENTION: duration(0),
     TAPES_SCRUB_BODY_SECRETS: onOff(false),
   })
