@@ -1,6 +1,10 @@
-export { TAPES_CONFIG, ConfigError, parseConfig } from './lib/config';
+export { TAPES_CONFIG, ConfigError, parseConfig, configDeprecations } from './lib/config';
+export { resolveEnvAliases, withEnvAliases, envAliasesOf } from './lib/env-aliases';
+export type { EnvAlias, ResolvedEnv } from './lib/env-aliases';
+export { readConfigTable, configTableProblems } from './lib/config-table';
+export type { ConfigTableRow } from './lib/config-table';
 export { onOff, port, positiveInt, logLevel, httpUrl, databaseUrl, byteSize, parseByteSize } from './lib/env-schema';
-export { duration, parseDuration } from './lib/duration';
+export { duration, positiveDuration, parseDuration } from './lib/duration';
 export { METRICS_REGISTRY, TAPES_VERSION, createMetricsRegistry, MetricsModule } from './lib/metrics';
 export { tapesLoggerModule, TapesLogger, logFormat, resolveLogFormat } from './lib/logger';
 export type { LogFormat, TapesLoggerOptions } from './lib/logger';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { envAliasesOf, resolveEnvAliases } from './env-aliases';
 
 /** The injection token of an app's validated, frozen configuration. */
 export const TAPES_CONFIG = Symbol('TAPES_CONFIG');
@@ -14,23 +15,37 @@ export class ConfigError extends Error {
   }
 }
 
+const DEPRECATIONS = new WeakMap<object, readonly string[]>();
+
 /**
- * Parses the environment once, at start-up, with the app's zod schema. Every bad key is reported
- * at once (not just the first), and the result is frozen: nothing else in an app reads
- * `process.env`.
+ * Parses the environment once, at start-up, with the app's zod schema. Deprecated names the schema
+ * declares (`withEnvAliases`) are read as their new names first. Every bad key is reported at once
+ * (not just the first), and the result is frozen: nothing else in an app reads `process.env`.
+ * What to warn about (old names in use) is kept for {@link configDeprecations}, for the app to log
+ * once its logger exists.
  */
 export function parseConfig<S extends z.ZodType>(app: string, schema: S, env: Record<string, string | undefined> = process.env): Readonly<z.output<S>> {
-  const result = schema.safeParse(env);
+  const resolved = resolveEnvAliases(env, envAliasesOf(schema));
+  const result = schema.safeParse(resolved.env);
+  const problems = [...resolved.problems];
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
+    for (const issue of result.error.issues) {
       const key = issue.path.join('.') || '(root)';
-      const got = issue.path.length === 1 ? env[String(issue.path[0])] : undefined;
-      const shown = got === undefined ? '' : ` (got ${JSON.stringify(isSecretKey(key) ? '***' : got)})`;
-      return `${key}: ${issue.message}${shown}`;
-    });
-    throw new ConfigError(app, problems);
+      const got = issue.path.length === 1 ? resolved.env[String(issue.path[0])] : undefined;
+      const from = resolved.movedFrom.get(key);
+      const shown = got === undefined ? '' : ` (got ${JSON.stringify(isSecretKey(key) ? '***' : got)}${from ? `, from its deprecated name ${from}` : ''})`;
+      problems.push(`${key}: ${issue.message}${shown}`);
+    }
   }
-  return Object.freeze(result.data) as Readonly<z.output<S>>;
+  if (problems.length || !result.success) throw new ConfigError(app, problems);
+  const config = Object.freeze(result.data) as Readonly<z.output<S>>;
+  if (resolved.deprecations.length && typeof config === 'object' && config !== null) DEPRECATIONS.set(config, resolved.deprecations);
+  return config;
+}
+
+/** One warning per deprecated setting name `config` was parsed from (none for a config not from `parseConfig`). */
+export function configDeprecations(config: object): readonly string[] {
+  return DEPRECATIONS.get(config) ?? [];
 }
 
 function isSecretKey(key: string): boolean {

@@ -26,3 +26,6 @@ export const duration = (fallbackMs: number) =>
       }
       return parsed;
     });
+
+/** A duration that must be more than zero (a timeout, a backoff step): `0` means nothing useful there. */
+export const positiveDuration = (fallbackMs: number) => duration(fallbackMs).refine((ms) => ms > 0, 'must be more than 0 (a duration such as 500ms, 30s or 5m)');
