@@ -91,6 +91,9 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
  */
 const CREDENTIAL_VALUE = /^[ \t]*(?:bearer|basic)[ \t]+[A-Za-z0-9._~+/-]+=*[ \t]*$/i;
 
+/** The shortest text any shape can match: `Basic ` and six base64 characters. */
+const MIN_SECRET_TEXT = 12;
+
 /** Where a secret lies in a text: `text.slice(start, end)` is redacted. */
 export interface SecretSpan {
   readonly start: number;
@@ -103,12 +106,22 @@ export interface SecretSpan {
  */
 export function findSecrets(text: string): SecretSpan[] {
   const spans: SecretSpan[] = [];
+  // No shape matches fewer characters (`Basic ` and six): most header values end here.
+  if (text.length < MIN_SECRET_TEXT) return spans;
   for (const shape of SECRET_SHAPES) {
-    const pattern = new RegExp(shape.pattern.source, shape.pattern.flags);
-    for (const match of text.matchAll(pattern)) {
-      const group = match.indices?.groups?.['secret'];
-      const [start, end] = group ?? [match.index, match.index + match[0].length];
-      if (end > start && (!shape.confirm || shape.confirm(text.slice(start, end)))) spans.push({ start, end });
+    // The shape's own RegExp, driven by exec from lastIndex 0 (no copy per call: this runs for
+    // every header value of every captured turn, #17). Synchronous, so no caller can interleave.
+    const pattern = shape.pattern;
+    pattern.lastIndex = 0;
+    try {
+      for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+        if (match[0].length === 0) pattern.lastIndex += 1;
+        const group = match.indices?.groups?.['secret'];
+        const [start, end] = group ?? [match.index, match.index + match[0].length];
+        if (end > start && (!shape.confirm || shape.confirm(text.slice(start, end)))) spans.push({ start, end });
+      }
+    } finally {
+      pattern.lastIndex = 0;
     }
   }
   spans.sort((a, b) => a.start - b.start || b.end - a.end);
@@ -123,5 +136,18 @@ export function findSecrets(text: string): SecretSpan[] {
 
 /** True when `value` is a credential as a whole (`Bearer x`) or holds a known key format anywhere. */
 export function holdsSecret(value: string): boolean {
-  return CREDENTIAL_VALUE.test(value) || findSecrets(value).length > 0;
+  if (value.length > VERDICT_CACHE_MAX_VALUE) return CREDENTIAL_VALUE.test(value) || findSecrets(value).length > 0;
+  // Agents send the same header values turn after turn: the verdict is remembered (bounded).
+  let verdict = verdicts.get(value);
+  if (verdict === undefined) {
+    verdict = CREDENTIAL_VALUE.test(value) || findSecrets(value).length > 0;
+    if (verdicts.size >= VERDICT_CACHE_ENTRIES) verdicts.clear();
+    verdicts.set(value, verdict);
+  }
+  return verdict;
 }
+
+/** {@link holdsSecret}'s remembered verdicts: short values only, at most this many (then started afresh). */
+const VERDICT_CACHE_ENTRIES = 2048;
+const VERDICT_CACHE_MAX_VALUE = 512;
+const verdicts = new Map<string, boolean>();
