@@ -9,7 +9,7 @@ type CountedRequest = { tapesHandled?: boolean };
 
 /** Builds the ingest app (not yet listening): shared by main.ts and the tests. */
 export async function createIngestApp(options: IngestAppOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: options.config.INGEST_BODY_LIMIT, forceCloseConnections: false });
+  const adapter = new FastifyAdapter({ bodyLimit: options.config.limits.bodyLimitBytes, forceCloseConnections: false });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, { bufferLogs: true });
   app.useLogger(app.get(TapesLogger));
 

@@ -29,11 +29,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        tapesLoggerModule({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, app: 'ingest' }),
+        tapesLoggerModule({ level: config.logLevel, format: config.logFormat, app: 'ingest' }),
         MetricsModule.register({ app: 'ingest', prefix: 'tapes_ingest_' }),
         CaptureModule.forRoot(options.reducers),
-        StorageModule.register(options.store ? { store: options.store } : { url: config.DATABASE_URL, dataDir: config.TAPES_DATA_DIR }),
-        RetentionModule.register({ retentionMs: config.TAPES_RETENTION }),
+        StorageModule.register(options.store ? { store: options.store } : { url: config.databaseUrl, dataDir: config.dataDir }),
+        RetentionModule.register({ retentionMs: config.retentionMs }),
         TerminusModule,
         // The read API (sessions, turns, search, stats, the DAG, live events) at /v1, as the proxy serves it at /_tapes/v1.
         ReadApiModule.register(),

@@ -8,18 +8,27 @@
  * transaction mode), so replicas starting meanwhile wait for it instead of racing it.
  *
  * Reads the same environment as ingest (DATABASE_URL, TAPES_DATA_DIR, TAPES_PRISMA_DIR; other keys
- * are ignored, so the Job can share the Deployment's env) plus MIGRATION_LOCK_TIMEOUT_MS.
+ * are ignored, so the Job can share the Deployment's env) plus MIGRATION_LOCK_TIMEOUT (a duration;
+ * MIGRATION_LOCK_TIMEOUT_MS, milliseconds, before #11).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, parseConfig, positiveInt } from '@tapes/nest-kit';
+import { ConfigError, configDeprecations, parseConfig, positiveDuration, withEnvAliases } from '@tapes/nest-kit';
 import { migrateDeploy, resolveStorageTarget, StorageError } from '@tapes/storage';
 import { ingestSettings } from './config/ingest-config';
 
-export const migrateConfigSchema = ingestSettings.pick({ DATABASE_URL: true, TAPES_DATA_DIR: true }).extend({
-  /** How long to wait for the migration lock another process holds (a replica migrating at start-up), ms. */
-  MIGRATION_LOCK_TIMEOUT_MS: positiveInt(300_000),
+/** The migration Job's settings (their `.shape` lists the names the charts may set). */
+export const migrateSettings = ingestSettings.pick({ DATABASE_URL: true, TAPES_DATA_DIR: true }).extend({
+  /** How long to wait for the migration lock another process holds (a replica migrating at start-up). */
+  MIGRATION_LOCK_TIMEOUT: positiveDuration(300_000),
 });
+
+export const migrateAliases = [{ old: 'MIGRATION_LOCK_TIMEOUT_MS', name: 'MIGRATION_LOCK_TIMEOUT', unit: 'ms' }] as const;
+
+export const migrateConfigSchema = withEnvAliases(
+  migrateSettings.transform((env) => ({ databaseUrl: env.DATABASE_URL, dataDir: path.resolve(env.TAPES_DATA_DIR), lockTimeoutMs: env.MIGRATION_LOCK_TIMEOUT })),
+  migrateAliases,
+);
 
 export interface MigrateOutput {
   out(line: string): void;
@@ -31,11 +40,12 @@ export async function runMigrations(env: Record<string, string | undefined>, io:
   const print = io.out;
   try {
     const config = parseConfig('tapes migrate', migrateConfigSchema, env);
-    const target = resolveStorageTarget(config.DATABASE_URL, config.TAPES_DATA_DIR);
+    for (const warning of configDeprecations(config)) io.err(`tapes migrate: ${warning}`);
+    const target = resolveStorageTarget(config.databaseUrl, config.dataDir);
     const where = target.backend === 'postgresql' ? `PostgreSQL ${target.url.replace(/\/\/[^@/]*@/, '//***@')}` : `SQLite ${target.file}`;
     print(`tapes migrate: ${where}`);
     if (target.backend === 'sqlite') fs.mkdirSync(path.dirname(target.file), { recursive: true });
-    const { applied, history } = await migrateDeploy(target, { lockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS });
+    const { applied, history } = await migrateDeploy(target, { lockTimeoutMs: config.lockTimeoutMs });
     if (history.unknown.length) print(`  the database has migrations this release does not know (a newer release ran): ${history.unknown.join(', ')}`);
     print(applied.length ? `  applied ${applied.length}: ${applied.join(', ')}` : `  up to date (${history.applied.length} applied)`);
     return 0;

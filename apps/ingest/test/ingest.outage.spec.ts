@@ -21,7 +21,7 @@ describe('ingest while PostgreSQL is unavailable', () => {
   let dispose: () => Promise<void>;
   beforeAll(async () => {
     ({ store, url, dispose } = await BACKENDS[1]!.open());
-    app = await startIngest(store, { INGEST_RETRY_AFTER_SECONDS: '3' });
+    app = await startIngest(store, { INGEST_RETRY_AFTER: '3s' });
   });
   afterAll(async () => {
     await app.close();

@@ -48,9 +48,9 @@ describe('ingest configuration (#13)', () => {
   });
 
   it('binds a non-loopback address with a token, or with an explicit INGEST_AUTH=off', () => {
-    expect(parseConfig('ingest', ingestConfigSchema, { INGEST_HOST: '0.0.0.0', INGEST_TOKEN: TOKEN }).INGEST_TOKEN).toBe(TOKEN);
-    expect(parseConfig('ingest', ingestConfigSchema, { INGEST_HOST: '0.0.0.0', INGEST_AUTH: 'off' }).INGEST_AUTH).toBe('off');
-    expect(parseConfig('ingest', ingestConfigSchema, {}).INGEST_HOST).toBe('127.0.0.1');
+    expect(parseConfig('ingest', ingestConfigSchema, { INGEST_HOST: '0.0.0.0', INGEST_TOKEN: TOKEN }).access.token).toBe(TOKEN);
+    expect(parseConfig('ingest', ingestConfigSchema, { INGEST_HOST: '0.0.0.0', INGEST_AUTH: 'off' }).access.auth).toBe('off');
+    expect(parseConfig('ingest', ingestConfigSchema, {}).listen.host).toBe('127.0.0.1');
   });
 
   it('refuses INGEST_AUTH=off beside a token, and a token that is short', () => {

@@ -24,7 +24,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        tapesLoggerModule({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, app: 'sidecar' }),
+        tapesLoggerModule({ level: config.logLevel, format: config.logFormat, app: 'sidecar' }),
         MetricsModule.register({ app: 'sidecar', prefix: METRIC_PREFIX }),
         CaptureModule.forRoot(options.reducers),
         TerminusModule,
@@ -32,16 +32,16 @@ export class AppModule {
       controllers: [HealthController],
       providers: [
         { provide: TAPES_CONFIG, useValue: config },
-        { provide: ByteBudget, useFactory: () => new ByteBudget(config.CAPTURE_BUDGET_BYTES) },
+        { provide: ByteBudget, useFactory: () => new ByteBudget(config.limits.captureQueueBytes) },
         {
           provide: IngestClient,
           useFactory: () =>
             new IngestClient({
-              url: config.INGEST_URL,
-              token: config.INGEST_TOKEN,
-              connectTimeoutMs: config.INGEST_CONNECT_TIMEOUT_MS,
-              timeoutMs: config.INGEST_TIMEOUT_MS,
-              connections: config.INGEST_CONNECTIONS,
+              url: config.ingest.url,
+              token: config.ingest.token,
+              connectTimeoutMs: config.ingest.connectTimeoutMs,
+              timeoutMs: config.ingest.timeoutMs,
+              connections: config.ingest.connections,
             }),
         },
         {

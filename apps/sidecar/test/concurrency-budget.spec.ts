@@ -21,13 +21,13 @@ const PER_TURN = payloadBytes(REQUEST.length) + payloadBytes(RESPONSE.length);
 describe('200 concurrent streams', () => {
   let ingest: FakeIngest;
   let sidecar: RunningSidecar;
-  let spool: { dir: string; remove: () => Promise<void> };
+  let spool: Awaited<ReturnType<typeof tempSpoolDir>>;
   const budgetBytes = 60 * PER_TURN; // room for well under the 200 turns in flight at once
 
   beforeAll(async () => {
     ingest = await FakeIngest.start();
     spool = await tempSpoolDir();
-    sidecar = await startSidecar({ INGEST_URL: ingest.url, SPOOL_DIR: spool.dir, CAPTURE_BUDGET_BYTES: String(budgetBytes) });
+    sidecar = await startSidecar({ INGEST_URL: ingest.url, TAPES_DATA_DIR: spool.dataDir, TAPES_CAPTURE_QUEUE_BYTES: String(budgetBytes) });
   });
 
   afterAll(async () => {
@@ -87,7 +87,7 @@ describe('200 concurrent streams', () => {
     await ingest.until(() => ingest.posts.length > 0);
     expect(sidecar.journal().depth).toBe(captured);
     expect(sidecar.journal().inFlight).toBeGreaterThan(0);
-    expect(sidecar.journal().inFlight).toBeLessThanOrEqual(sidecar.config.INGEST_CONNECTIONS);
+    expect(sidecar.journal().inFlight).toBeLessThanOrEqual(sidecar.config.ingest.connections);
     expect(ingest.stored.size).toBe(0);
     expect(sidecar.budget.inUse).toBe(0);
     expect(await sidecar.metric('tapes_extproc_capture_bytes')).toBe(0);

@@ -43,11 +43,11 @@ function recordOffsets(segment: Buffer): number[] {
 
 describe('delivery to ingest', () => {
   let ingest: FakeIngest;
-  let spool: { dir: string; remove: () => Promise<void> };
+  let spool: Awaited<ReturnType<typeof tempSpoolDir>>;
   const running: RunningSidecar[] = [];
 
   async function sidecarWith(env: Record<string, string> = {}): Promise<RunningSidecar> {
-    const sidecar = await startSidecar({ INGEST_URL: ingest.url, SPOOL_DIR: spool.dir, ...env });
+    const sidecar = await startSidecar({ INGEST_URL: ingest.url, TAPES_DATA_DIR: spool.dataDir, ...env });
     running.push(sidecar);
     return sidecar;
   }
@@ -99,7 +99,7 @@ describe('delivery to ingest', () => {
     const sidecar = await sidecarWith();
     await ingest.goAway();
     await capture(sidecar, ['on-disk']);
-    // Journaled: the request and response bytes are in a segment file under SPOOL_DIR, and nothing was posted.
+    // Journaled: the request and response bytes are in a segment file under <TAPES_DATA_DIR>/spool, and nothing was posted.
     expect(await journalSegments(spool.dir)).not.toHaveLength(0);
     const onDisk = await journalBytes(spool.dir);
     expect(onDisk.includes(requestFor('on-disk'))).toBe(true);
@@ -209,7 +209,7 @@ describe('delivery to ingest', () => {
   });
 
   it('drops turns as spool_full once the journal is full, and says so', async () => {
-    const sidecar = await sidecarWith({ SPOOL_MAX_BYTES: '2kb' });
+    const sidecar = await sidecarWith({ TAPES_SPOOL_MAX_BYTES: '2kb' });
     await ingest.goAway();
     await capture(sidecar, ids('full', 4));
     const waiting = () => sidecar.metric('tapes_extproc_turns_backlogged_total');
@@ -285,10 +285,10 @@ describe('delivery to ingest', () => {
   });
 
   it('keeps delivering, from memory, while the journal cannot be written, and reports it on /health/live and journal_up', async () => {
-    // SPOOL_DIR under a regular file: no directory can be made there, whoever runs the test.
-    const blocker = path.join(spool.dir, 'not-a-directory');
+    // TAPES_DATA_DIR under a regular file: no directory can be made there, whoever runs the test.
+    const blocker = path.join(spool.dataDir, 'not-a-directory');
     await writeFile(blocker, '');
-    const sidecar = await sidecarWith({ SPOOL_DIR: path.join(blocker, 'journal') });
+    const sidecar = await sidecarWith({ TAPES_DATA_DIR: path.join(blocker, 'data') });
     await sidecar.app.getHttpAdapter().getInstance().ready();
     expect(sidecar.journal().journal).toBe('unavailable');
     expect(await sidecar.metric('tapes_extproc_journal_up')).toBe(0);

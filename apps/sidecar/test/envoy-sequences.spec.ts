@@ -45,12 +45,12 @@ function decoded(turn: ReceivedTurn | undefined): { request: Buffer; response: B
 describe('the sidecar under Envoy message sequences', () => {
   let ingest: FakeIngest;
   let sidecar: RunningSidecar;
-  let spool: { dir: string; remove: () => Promise<void> };
+  let spool: Awaited<ReturnType<typeof tempSpoolDir>>;
 
   beforeAll(async () => {
     ingest = await FakeIngest.start();
     spool = await tempSpoolDir();
-    sidecar = await startSidecar({ INGEST_URL: ingest.url, SPOOL_DIR: spool.dir });
+    sidecar = await startSidecar({ INGEST_URL: ingest.url, TAPES_DATA_DIR: spool.dataDir });
   });
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { startSidecar, tempSpoolDir, type RunningSidecar } from './sidecar-harne
 describe('health and metrics', () => {
   let ingest: FakeIngest;
   let sidecar: RunningSidecar;
-  let spool: { dir: string; remove: () => Promise<void> };
+  let spool: Awaited<ReturnType<typeof tempSpoolDir>>;
 
   const get = async (url: string) => {
     const response = await sidecar.app.inject({ method: 'GET', url });
@@ -15,7 +15,7 @@ describe('health and metrics', () => {
   beforeAll(async () => {
     ingest = await FakeIngest.start();
     spool = await tempSpoolDir();
-    sidecar = await startSidecar({ INGEST_URL: ingest.url, SPOOL_DIR: spool.dir });
+    sidecar = await startSidecar({ INGEST_URL: ingest.url, TAPES_DATA_DIR: spool.dataDir });
     await sidecar.app.getHttpAdapter().getInstance().ready();
   });
 

@@ -70,18 +70,18 @@ function play(sidecar: RunningSidecar, fixture: TurnFixture, variant: Variant, r
 describe('the sidecar delivering to the real ingest on PostgreSQL', () => {
   let database: TestPostgres;
   let ingest: IngestProcess;
-  const spools: Array<{ dir: string; remove: () => Promise<void> }> = [];
+  const spools: Array<Awaited<ReturnType<typeof tempSpoolDir>>> = [];
   const sidecars: RunningSidecar[] = [];
 
   /** A journal directory belongs to one process at a time: each sidecar gets its own, unless it is to take over a previous run's. */
   const newSpoolDir = async () => {
     const spool = await tempSpoolDir();
     spools.push(spool);
-    return spool.dir;
+    return spool;
   };
 
-  const sidecar = async (spoolDir?: string) => {
-    const started = await startSidecar({ INGEST_URL: ingest.url, INGEST_TOKEN: TOKEN, SPOOL_DIR: spoolDir ?? (await newSpoolDir()) }, createDefaultReducers);
+  const sidecar = async (spool?: { dataDir: string }) => {
+    const started = await startSidecar({ INGEST_URL: ingest.url, INGEST_TOKEN: TOKEN, TAPES_DATA_DIR: (spool ?? (await newSpoolDir())).dataDir }, createDefaultReducers);
     sidecars.push(started);
     return started;
   };
@@ -144,7 +144,7 @@ describe('the sidecar delivering to the real ingest on PostgreSQL', () => {
     expect(first.journal().depth).toBe(ids.length);
     await first.close();
     sidecars.splice(sidecars.indexOf(first), 1);
-    expect((await journalOnDisk(spoolDir)).depth).toBe(ids.length);
+    expect((await journalOnDisk(spoolDir.dir)).depth).toBe(ids.length);
 
     await ingest.start();
     const second = await sidecar(spoolDir);

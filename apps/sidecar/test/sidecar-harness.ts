@@ -37,10 +37,13 @@ export interface RunningSidecar {
   close(): Promise<void>;
 }
 
-/** A fresh spool (journal) directory for one test; removed by the returned function. */
-export async function tempSpoolDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'tapes-sidecar-spool-'));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+/**
+ * A fresh data directory for one test (`TAPES_DATA_DIR: spool.dataDir`) and the spool (journal)
+ * directory the sidecar keeps in it (`dir`, `<dataDir>/spool`); removed by the returned function.
+ */
+export async function tempSpoolDir(): Promise<{ dataDir: string; dir: string; remove: () => Promise<void> }> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'tapes-sidecar-data-'));
+  return { dataDir, dir: path.join(dataDir, 'spool'), remove: () => rm(dataDir, { recursive: true, force: true }) };
 }
 
 /** The journal's segment files (`<16 digits>.journal`) in `dir`, oldest first. */
@@ -69,9 +72,9 @@ export async function startSidecar(env: Record<string, string>, reducers: () => 
   const config = parseConfig('sidecar test', sidecarConfigSchema, {
     SIDECAR_GRPC_PORT: '0',
     LOG_LEVEL: 'silent',
-    DELIVERY_RETRY_INITIAL_MS: '2',
-    DELIVERY_RETRY_MAX_MS: '10',
-    SHUTDOWN_GRACE_MS: '200',
+    DELIVERY_RETRY_INITIAL: '2ms',
+    DELIVERY_RETRY_MAX: '10ms',
+    TAPES_SHUTDOWN_GRACE: '200ms',
     ...env,
   });
   const app = await createSidecarApp({ config, reducers });

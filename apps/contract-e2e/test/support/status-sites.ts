@@ -72,7 +72,7 @@ export class StatusSites {
     const upstream = await MockUpstream.start();
     const proxy = await proxyProcess({ upstream: upstream.url, databaseUrl: storage.proxy.url, env: { TAPES_MAX_CAPTURE_BODY_BYTES: String(LIMITS.proxyCaptureBytes) } });
     const ingest = await ingestProcess({ databaseUrl: storage.ingest.url, token: TOKEN, env: { INGEST_BODY_LIMIT: String(LIMITS.ingestBodyBytes) } });
-    const sidecarEnv = { CAPTURE_MAX_BODY_BYTES: String(LIMITS.sidecarCaptureBytes) };
+    const sidecarEnv = { TAPES_MAX_CAPTURE_BODY_BYTES: String(LIMITS.sidecarCaptureBytes) };
     const good = await sidecarProcess({ ingestUrl: ingest.url, token: TOKEN, env: sidecarEnv });
     const wrongToken = await sidecarProcess({ label: 'sidecar (wrong ingest token)', ingestUrl: ingest.url, token: 'not-the-ingest-token-at-all', env: sidecarEnv });
     const envoys = { good: new EnvoyClient(good.grpcPort, sidecarProtoPath()), wrongToken: new EnvoyClient(wrongToken.grpcPort, sidecarProtoPath()) };

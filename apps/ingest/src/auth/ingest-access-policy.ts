@@ -13,12 +13,12 @@ const CAPTURE = /^\/v1\/ingest(?:\/batch)?\/?$/;
  * only a loopback Host or one in INGEST_ALLOWED_HOSTS (DNS rebinding). The checks run before the
  * body is read (installAccessControl's onRequest hook).
  */
-export function ingestAccessPolicy(config: Pick<IngestConfig, 'INGEST_TOKEN' | 'INGEST_ALLOWED_HOSTS'>): AccessPolicy {
+export function ingestAccessPolicy(config: Pick<IngestConfig, 'access'>): AccessPolicy {
   return {
     classify: (method, path) => (PUBLIC.test(path) && (method === 'GET' || method === 'HEAD') ? 'public' : method === 'POST' && CAPTURE.test(path) ? 'capture' : 'read'),
-    allowedHosts: config.INGEST_ALLOWED_HOSTS,
-    readToken: config.INGEST_TOKEN,
-    captureToken: config.INGEST_TOKEN,
+    allowedHosts: config.access.allowedHosts,
+    readToken: config.access.token,
+    captureToken: config.access.token,
     cookiePath: '/',
     settings: { allowedHosts: 'INGEST_ALLOWED_HOSTS', readToken: 'INGEST_TOKEN', captureToken: 'INGEST_TOKEN' },
   };

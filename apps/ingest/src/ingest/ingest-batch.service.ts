@@ -35,10 +35,10 @@ export class IngestBatchService {
       throw new TapesError('malformed_envelope', `invalid batch: ${describeIssues(parsed.error)}`);
     }
     const { turns } = parsed.data;
-    if (turns.length > this.config.INGEST_BATCH_MAX_TURNS) {
+    if (turns.length > this.config.limits.batchMaxTurns) {
       this.metrics.write(undefined, 'reject_too_large');
       this.metrics.batches.inc({ status: '413' });
-      throw new TapesError('payload_too_large', `a batch holds at most ${this.config.INGEST_BATCH_MAX_TURNS} turns (got ${turns.length})`);
+      throw new TapesError('payload_too_large', `a batch holds at most ${this.config.limits.batchMaxTurns} turns (got ${turns.length})`);
     }
     this.metrics.batchTurns.observe(turns.length);
 

@@ -75,7 +75,7 @@ export class IngestService {
     private readonly metrics: IngestMetrics,
     @Inject(TURN_EVENTS) private readonly events: TurnEvents,
   ) {
-    this.decodeBudget = new ByteBudget(config.INGEST_DECODE_MEMORY);
+    this.decodeBudget = new ByteBudget(config.limits.decodeMemoryBytes);
   }
 
   /**
@@ -153,11 +153,11 @@ export class IngestService {
     this.checkSessionEnvelope(site, envelope.capture_site, turn.requestHeaders);
     let record;
     try {
-      ({ record } = await toTurnRecord(turn, { reducers: this.reducers, project: this.config.TAPES_PROJECT, decodeBudget: this.decodeBudget, scrubBodySecrets: this.config.TAPES_SCRUB_BODY_SECRETS }, known));
+      ({ record } = await toTurnRecord(turn, { reducers: this.reducers, project: this.config.project, decodeBudget: this.decodeBudget, scrubBodySecrets: this.config.scrubBodySecrets }, known));
     } catch (err) {
       if (!(err instanceof DecodeMemoryExhaustedError)) throw err;
-      this.logger.warn({ requestId, decodeMemory: this.config.INGEST_DECODE_MEMORY }, 'decode memory is spent; answering 503');
-      throw new Rejection('overloaded', 'overloaded', `${err.message} (INGEST_DECODE_MEMORY)`, { cause: err, retryAfterSeconds: this.config.INGEST_RETRY_AFTER_SECONDS });
+      this.logger.warn({ requestId, decodeMemory: this.config.limits.decodeMemoryBytes }, 'decode memory is spent; answering 503');
+      throw new Rejection('overloaded', 'overloaded', `${err.message} (INGEST_DECODE_MEMORY)`, { cause: err, retryAfterSeconds: this.config.retryAfterSeconds });
     }
     let stored: StoreResult;
     try {
@@ -232,7 +232,7 @@ export class IngestService {
   private storageError(err: unknown, requestId: string): TapesError {
     if (err instanceof StorageUnavailableError) {
       this.logger.warn({ requestId, err }, 'storage unavailable; answering 503');
-      return new Rejection('downstream_error', 'storage_unavailable', 'storage is unavailable; retry later', { cause: err, retryAfterSeconds: this.config.INGEST_RETRY_AFTER_SECONDS });
+      return new Rejection('downstream_error', 'storage_unavailable', 'storage is unavailable; retry later', { cause: err, retryAfterSeconds: this.config.retryAfterSeconds });
     }
     if (err instanceof InvalidTurnError && err.code === 'request_id_conflict') {
       // A reused request id with other content: refused, not a silent `duplicate` that drops it (#13).

@@ -3,11 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { workspaceRoot } from '@tapes/testing';
 import { parse, parseDocument } from 'yaml';
-import { ingestConfigSchema } from '../../src/config/ingest-config';
-import { migrateConfigSchema } from '../../src/migrate';
+import { ingestConfigSchema, ingestSettings } from '../../src/config/ingest-config';
+import { migrateConfigSchema, migrateSettings } from '../../src/migrate';
 // The sidecar's own schema and Envoy checks: the compose file must agree with what the sidecar reads.
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the compose stack spans both apps; this checks it against the sidecar's real config schema
-import { sidecarConfigSchema } from '../../../sidecar/src/config/sidecar-config';
+import { sidecarConfigSchema, sidecarSettings } from '../../../sidecar/src/config/sidecar-config';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the same Envoy review the sidecar's deploy tests apply
 import { clusterEndpoints, envoyConfigProblems, extProcClusterName } from '../../../sidecar/test/deploy/envoy-config-checks';
 
@@ -61,9 +61,9 @@ const POSTGRES_ENV = new Set(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB
 
 const READS: Record<string, Set<string>> = {
   postgres: POSTGRES_ENV,
-  migrate: new Set(Object.keys(migrateConfigSchema.shape)),
-  ingest: new Set(Object.keys(ingestConfigSchema.shape)),
-  sidecar: new Set(Object.keys(sidecarConfigSchema.shape)),
+  migrate: new Set(Object.keys(migrateSettings.shape)),
+  ingest: new Set(Object.keys(ingestSettings.shape)),
+  sidecar: new Set(Object.keys(sidecarSettings.shape).filter((n) => n !== 'SPOOL_DIR')), // SPOOL_DIR: deprecated (#11)
   'mock-upstream': MOCK_ENV,
   envoy: new Set(),
 };
@@ -126,12 +126,12 @@ describe('docker/compose.yaml', () => {
   it('points the sidecar at the ingest service, with the token ingest requires', () => {
     const ingest = ingestConfigSchema.parse(env('ingest'));
     const sidecar = sidecarConfigSchema.parse(env('sidecar'));
-    const url = new URL(sidecar.INGEST_URL);
-    expect([url.hostname, Number(url.port)]).toEqual(['ingest', ingest.INGEST_PORT]);
-    expect(containerPorts('ingest')).toEqual([ingest.INGEST_PORT]);
-    expect(ingest.INGEST_HOST).toBe('0.0.0.0');
-    expect(sidecar.INGEST_TOKEN).toBeDefined();
-    expect(sidecar.INGEST_TOKEN).toBe(ingest.INGEST_TOKEN);
+    const url = new URL(sidecar.ingest.url);
+    expect([url.hostname, Number(url.port)]).toEqual(['ingest', ingest.listen.port]);
+    expect(containerPorts('ingest')).toEqual([ingest.listen.port]);
+    expect(ingest.listen.host).toBe('0.0.0.0');
+    expect(sidecar.ingest.token).toBeDefined();
+    expect(sidecar.ingest.token).toBe(ingest.access.token);
   });
 
   it("runs the sidecar in Envoy's network namespace, where Envoy's ext_proc cluster reaches its gRPC port", () => {
@@ -142,12 +142,12 @@ describe('docker/compose.yaml', () => {
     const config = parse(readFileSync(path.resolve(composeDir, mount!.split(':')[0]!), 'utf8')) as Json;
     expect(mount!.split(':')[1]).toBe(service('envoy').command![service('envoy').command!.indexOf('--config-path') + 1]);
     const listeners = (config['static_resources']['listeners'] as Json[]).map((l) => String(l['name']));
-    expect(envoyConfigProblems(config, { sidecarGrpcPort: sidecar.SIDECAR_GRPC_PORT, captureListeners: listeners })).toEqual([]);
-    expect(clusterEndpoints(config, extProcClusterName(config)!)).toEqual([{ address: sidecar.SIDECAR_GRPC_HOST, port: sidecar.SIDECAR_GRPC_PORT }]);
+    expect(envoyConfigProblems(config, { sidecarGrpcPort: sidecar.grpc.port, captureListeners: listeners })).toEqual([]);
+    expect(clusterEndpoints(config, extProcClusterName(config)!)).toEqual([{ address: sidecar.grpc.host, port: sidecar.grpc.port }]);
     // Envoy publishes its listeners and the sidecar's HTTP port, nothing else.
     const listenerPorts = (config['static_resources']['listeners'] as Json[]).map((l) => Number(l['address']['socket_address']['port_value']));
-    expect(containerPorts('envoy').sort()).toEqual([...listenerPorts, sidecar.SIDECAR_HTTP_PORT].sort());
-    expect(sidecar.SIDECAR_HTTP_HOST).toBe('0.0.0.0');
+    expect(containerPorts('envoy').sort()).toEqual([...listenerPorts, sidecar.http.port].sort());
+    expect(sidecar.http.host).toBe('0.0.0.0');
     // Every upstream cluster is the mock upstream, on the port it listens on.
     const upstreams = (config['static_resources']['clusters'] as Json[]).map((c) => String(c['name'])).filter((n) => n.startsWith('upstream_'));
     expect(upstreams.length).toBeGreaterThan(0);

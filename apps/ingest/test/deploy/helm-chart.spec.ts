@@ -15,8 +15,8 @@ import {
   type RenderOptions,
 } from '@tapes/testing';
 import pg from 'pg';
-import { ingestConfigSchema } from '../../src/config/ingest-config';
-import { migrateConfigSchema } from '../../src/migrate';
+import { ingestConfigSchema, ingestSettings } from '../../src/config/ingest-config';
+import { migrateSettings } from '../../src/migrate';
 
 /**
  * docker/helm/tapes-ingest, checked offline with a real helm and the Kubernetes API schemas (as
@@ -32,8 +32,8 @@ const chart = path.join(root, 'docker/helm/tapes-ingest');
 const ciValues = path.join(chart, 'ci/monitoring-values.yaml');
 const INLINE = ['database.url=postgresql://tapes:s3cret@db.example:5432/tapes', 'auth.token=a-token-of-sixteen+', 'serviceAccount.create=false', 'serviceAccount.name=tapes-runner'];
 
-const INGEST_ENV = new Set(Object.keys(ingestConfigSchema.shape));
-const MIGRATE_ENV = new Set(Object.keys(migrateConfigSchema.shape));
+const INGEST_ENV = new Set(Object.keys(ingestSettings.shape));
+const MIGRATE_ENV = new Set(Object.keys(migrateSettings.shape));
 
 beforeAll(() => {
   helmBinary();
@@ -205,7 +205,7 @@ describe('docker/helm/tapes-ingest', () => {
     const c = ingest(renderChart(chart, { values: [ciValues] }));
     const value = String(envOf(c, 'TAPES_RETENTION')?.['value']);
     expect(value).toBe('30d');
-    expect(ingestConfigSchema.parse({ TAPES_RETENTION: value }).TAPES_RETENTION).toBe(30 * 86_400_000);
+    expect(ingestConfigSchema.parse({ TAPES_RETENTION: value }).retentionMs).toBe(30 * 86_400_000);
     expect(envOf(ingest(renderChart(chart)), 'TAPES_RETENTION')).toBeUndefined();
   });
 
@@ -227,7 +227,7 @@ describe('docker/helm/tapes-ingest', () => {
     const c = ingest(renderChart(chart, { set: ['auth.allowedHosts={tapes-ingest.tapes.svc,tapes.example:8082}'] }));
     const value = String(envOf(c, 'INGEST_ALLOWED_HOSTS')?.['value']);
     expect(value).toBe('tapes-ingest.tapes.svc,tapes.example:8082');
-    expect(ingestConfigSchema.parse({ INGEST_ALLOWED_HOSTS: value }).INGEST_ALLOWED_HOSTS).toEqual(['tapes-ingest.tapes.svc', 'tapes.example:8082']);
+    expect(ingestConfigSchema.parse({ INGEST_ALLOWED_HOSTS: value }).access.allowedHosts).toEqual(['tapes-ingest.tapes.svc', 'tapes.example:8082']);
     expect(envOf(ingest(renderChart(chart)), 'INGEST_ALLOWED_HOSTS')).toBeUndefined();
   });
 

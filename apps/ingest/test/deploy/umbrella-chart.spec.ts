@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { containerOf, envOf, helmBinary, renderChart, runHelm, validateManifests, workspaceRoot, type Manifest, type RenderOptions } from '@tapes/testing';
 import { parse } from 'yaml';
-import { ingestConfigSchema } from '../../src/config/ingest-config';
+import { ingestSettings } from '../../src/config/ingest-config';
 
 /**
  * docker/helm/tapes, the umbrella chart: tapes-sidecar and tapes-ingest in one release, wired
@@ -15,7 +15,7 @@ const root = workspaceRoot();
 const chart = path.join(root, 'docker/helm/tapes');
 const ciValues = path.join(chart, 'ci/existing-secrets-values.yaml');
 const INLINE = ['global.tapes.ingestToken.value=a-shared-token-of-24-ch', 'tapes-ingest.database.url=postgresql://tapes:pw@pgbouncer.db:6432/tapes'];
-const INGEST_ENV = new Set(Object.keys(ingestConfigSchema.shape));
+const INGEST_ENV = new Set(Object.keys(ingestSettings.shape));
 
 beforeAll(() => {
   helmBinary();

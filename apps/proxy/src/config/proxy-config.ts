@@ -115,38 +115,40 @@ const agentRoutes = z
   })
   .pipe(z.record(z.string().min(1, 'agent names must not be empty'), z.strictObject({ provider, upstream: httpUrl.optional() }), { error: 'must be a JSON object of agent → {provider, upstream?}' }));
 
-const schema = z
-  .object({
-    TAPES_PROXY_LISTEN: listenAddress,
-    ...upstreamSettings,
-    TAPES_DEFAULT_PROVIDER: provider.default('openai'),
-    TAPES_AGENT_ROUTES: agentRoutes,
-    DATABASE_URL: databaseUrl,
-    TAPES_DATA_DIR: z.string().trim().default('.tapes'),
-    TAPES_PROJECT: z
-      .string()
-      .trim()
-      .optional()
-      .transform((v) => v || undefined),
-    LOG_LEVEL: logLevel,
-    LOG_FORMAT: logFormat,
-    TAPES_CAPTURE_QUEUE_BYTES: byteSize(64 * MiB),
-    TAPES_MAX_CAPTURE_BODY_BYTES: byteSize(32 * MiB),
-    TAPES_SPOOL_MAX_BYTES: byteSize(1024 * MiB),
-    TAPES_UPSTREAM_IDLE_TIMEOUT: duration(300_000),
-    TAPES_UPSTREAM_CONNECT_TIMEOUT: duration(10_000),
-    TAPES_UPSTREAM_HEADERS_TIMEOUT: duration(300_000),
-    TAPES_SHUTDOWN_GRACE: duration(10_000),
-    TAPES_STORE_CONCURRENCY: positiveInt(2),
-    TAPES_READ_TOKEN: secretToken,
-    TAPES_ALLOWED_HOSTS: allowedHosts,
-    TAPES_REQUEST_BODY_IDLE_TIMEOUT: duration(10_000),
-    // 1024: the 500 concurrent streams a busy shared proxy sees (#17) with room to spare, at two file
-    // descriptors each (client and upstream) still far under the open-file limit Node raises to at start.
-    TAPES_MAX_CONNECTIONS: positiveInt(1024),
-    TAPES_RETENTION: duration(0),
-    TAPES_SCRUB_BODY_SECRETS: onOff(false),
-  })
+/** Every setting of the proxy, by its environment name (docs/configuration.md lists them all). */
+export const proxySettings = z.object({
+  TAPES_PROXY_LISTEN: listenAddress,
+  ...upstreamSettings,
+  TAPES_DEFAULT_PROVIDER: provider.default('openai'),
+  TAPES_AGENT_ROUTES: agentRoutes,
+  DATABASE_URL: databaseUrl,
+  TAPES_DATA_DIR: z.string().trim().default('.tapes'),
+  TAPES_PROJECT: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v || undefined),
+  LOG_LEVEL: logLevel,
+  LOG_FORMAT: logFormat,
+  TAPES_CAPTURE_QUEUE_BYTES: byteSize(64 * MiB),
+  TAPES_MAX_CAPTURE_BODY_BYTES: byteSize(32 * MiB),
+  TAPES_SPOOL_MAX_BYTES: byteSize(1024 * MiB),
+  TAPES_UPSTREAM_IDLE_TIMEOUT: duration(300_000),
+  TAPES_UPSTREAM_CONNECT_TIMEOUT: duration(10_000),
+  TAPES_UPSTREAM_HEADERS_TIMEOUT: duration(300_000),
+  TAPES_SHUTDOWN_GRACE: duration(10_000),
+  TAPES_STORE_CONCURRENCY: positiveInt(2),
+  TAPES_READ_TOKEN: secretToken,
+  TAPES_ALLOWED_HOSTS: allowedHosts,
+  TAPES_REQUEST_BODY_IDLE_TIMEOUT: duration(10_000),
+  // 1024: the 500 concurrent streams a busy shared proxy sees (#17) with room to spare, at two file
+  // descriptors each (client and upstream) still far under the open-file limit Node raises to at start.
+  TAPES_MAX_CONNECTIONS: positiveInt(1024),
+  TAPES_RETENTION: duration(0),
+  TAPES_SCRUB_BODY_SECRETS: onOff(false),
+});
+
+const schema = proxySettings
   .superRefine((env, ctx) => {
     // Reachable from other machines, an open read side hands every captured conversation to anyone on the network (#13).
     if (env.TAPES_PROXY_LISTEN && !isLoopbackBind(env.TAPES_PROXY_LISTEN.host) && !env.TAPES_READ_TOKEN) {

@@ -26,7 +26,7 @@ export class DeliveryLifecycle implements OnApplicationBootstrap, BeforeApplicat
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.server.settled();
-    await this.delivery.stop(this.config.SHUTDOWN_GRACE_MS);
+    await this.delivery.stop(this.config.limits.shutdownGraceMs);
   }
 
   async onApplicationShutdown(): Promise<void> {

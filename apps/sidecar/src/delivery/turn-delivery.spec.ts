@@ -67,7 +67,7 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
 }
 
 async function setUp(post: Post, options: { budget?: ByteBudget; env?: Record<string, string> } = {}) {
-  const config = parseConfig('test', sidecarConfigSchema, { DELIVERY_RETRY_INITIAL_MS: '1', DELIVERY_RETRY_MAX_MS: '2', SPOOL_DIR: dir, ...options.env });
+  const config = parseConfig('test', sidecarConfigSchema, { DELIVERY_RETRY_INITIAL: '1ms', DELIVERY_RETRY_MAX: '2ms', TAPES_DATA_DIR: dir, ...options.env });
   const budget = options.budget ?? new ByteBudget(1 << 20);
   const registry = new Registry();
   const metrics = new SidecarMetrics(registry, budget);
@@ -89,10 +89,10 @@ async function setUp(post: Post, options: { budget?: ByteBudget; env?: Record<st
 /** Every byte of the journal's segment files, read synchronously (as of this very moment). */
 function journalOnDisk(): Buffer {
   return Buffer.concat(
-    readdirSync(dir)
+    readdirSync(path.join(dir, 'spool'))
       .filter((name) => name.endsWith('.journal'))
       .sort()
-      .map((name) => readFileSync(path.join(dir, name))),
+      .map((name) => readFileSync(path.join(dir, 'spool', name))),
   );
 }
 
@@ -166,7 +166,7 @@ describe('TurnDelivery', () => {
   });
 
   it('drops a turn the journal has no room for as spool_full, and gives back what it held', async () => {
-    const { delivery, budget, accept, count } = await setUp(async () => DELIVERED, { env: { SPOOL_MAX_BYTES: '100' } });
+    const { delivery, budget, accept, count } = await setUp(async () => DELIVERED, { env: { TAPES_SPOOL_MAX_BYTES: '100' } });
     delivery.start();
     expect(await accept(turn('too-big'), 4096)).toBe('dropped');
     expect(budget.inUse).toBe(0);
@@ -183,7 +183,7 @@ describe('TurnDelivery', () => {
         await released;
         return DELIVERED;
       },
-      { env: { SPOOL_DIR: path.join(blocker, 'journal') } },
+      { env: { TAPES_DATA_DIR: path.join(blocker, 'data') } },
     );
     expect(delivery.stats()).toMatchObject({ journal: 'unavailable', journalError: expect.stringContaining('a-file') });
     delivery.start();
@@ -262,7 +262,7 @@ describe('TurnDelivery', () => {
     await delivery.stop(1_000);
     expect(attempts).toBe(1);
     expect(delivery.stats().depth).toBe(1);
-    expect((await Journal.inspect(dir)).depth).toBe(1); // on disk, for the next run
+    expect((await Journal.inspect(path.join(dir, 'spool'))).depth).toBe(1); // on disk, for the next run
 
     const posted: string[] = [];
     const next = await setUp(async (payload) => {

@@ -13,7 +13,7 @@ const POISON_ATTEMPTS = 5;
 
 /**
  * The sidecar's side of the delivery kit (design §8): a captured turn is journaled under
- * SPOOL_DIR, then posted raw to ingest (`toIngestEnvelope`: the one envelope schema ingest
+ * `<TAPES_DATA_DIR>/spool`, then posted raw to ingest (`toIngestEnvelope`: the one envelope schema ingest
  * validates with), and leaves the journal once ingest answered 202. While ingest is away turns
  * wait in the journal and one probe at a time retries with backoff (`Retry-After` honoured);
  * refusals (4xx) are dropped under their reason, never retried. Nothing here blocks the gRPC
@@ -25,13 +25,13 @@ export class TurnDelivery {
   static async create(config: SidecarConfig, client: IngestClient, budget: ByteBudget, metrics: SidecarMetrics): Promise<TurnDelivery> {
     const logger = new Logger(TurnDelivery.name);
     const kit = await DeliveryKit.create<CapturedTurn>({
-      journal: { dir: config.SPOOL_DIR, maxBytes: config.SPOOL_MAX_BYTES },
+      journal: { dir: config.spoolDir, maxBytes: config.limits.spoolMaxBytes },
       encode: encodeCapturedTurn,
       decode: decodeCapturedTurn,
       label: (turn) => ({ requestId: turn.requestId, provider: turn.provider }),
       deliver: async (turn, signal) => verdictOf(await metrics.timedPost(() => client.post(Buffer.from(JSON.stringify(toIngestEnvelope(turn)), 'utf8'), signal))),
-      concurrency: config.INGEST_CONNECTIONS,
-      backoff: { initialMs: config.DELIVERY_RETRY_INITIAL_MS, maxMs: config.DELIVERY_RETRY_MAX_MS, maxRetryAfterMs: Math.max(config.DELIVERY_RETRY_MAX_MS, 300_000) },
+      concurrency: config.ingest.connections,
+      backoff: { initialMs: config.delivery.retryInitialMs, maxMs: config.delivery.retryMaxMs, maxRetryAfterMs: Math.max(config.delivery.retryMaxMs, 300_000) },
       poisonAttempts: POISON_ATTEMPTS,
       poisonReason: 'capture_error',
       budget,
@@ -46,8 +46,8 @@ export class TurnDelivery {
         },
         backlogged: (label) => metrics.capture.turnsBacklogged.inc({ provider: label.provider }),
         unavailable: (detail, waitMs) => logger.warn({ waitMs }, `ingest unavailable (${detail}): turns wait in the journal`),
-        journalFailed: (err) => logger.error({ err, dir: config.SPOOL_DIR }, `the journal in ${config.SPOOL_DIR} cannot be written: turns are kept in memory only until it can`),
-        journalRecovered: (recovered, damaged) => logger.log({ recovered, damagedSegments: damaged, dir: config.SPOOL_DIR }, `journal: ${recovered} turns from the previous run to deliver`),
+        journalFailed: (err) => logger.error({ err, dir: config.spoolDir }, `the journal in ${config.spoolDir} cannot be written: turns are kept in memory only until it can`),
+        journalRecovered: (recovered, damaged) => logger.log({ recovered, damagedSegments: damaged, dir: config.spoolDir }, `journal: ${recovered} turns from the previous run to deliver`),
         interrupted: (label) => {
           metrics.capture.dropped(label.provider, 'process_crash');
           logger.warn({ requestId: label.requestId, provider: label.provider, reason: 'process_crash' }, 'turn lost: the previous process died while this exchange was in flight');

@@ -9,11 +9,11 @@ import { TurnDelivery } from '../delivery/turn-delivery';
 import { SidecarMetrics } from '../metrics/sidecar-metrics';
 
 /**
- * The gRPC server Envoy's ext_proc filter talks to (h2c on SIDECAR_GRPC_HOST:PORT). Each
+ * The gRPC server Envoy's ext_proc filter talks to (h2c on SIDECAR_GRPC_HOST:SIDECAR_GRPC_PORT). Each
  * `Process` stream becomes one {@link Exchange}; its end is counted, and a captured turn goes to
  * {@link TurnDelivery}.
  *
- * Shutdown (SIGTERM): stop accepting streams, let open ones finish for SHUTDOWN_GRACE_MS, then cut
+ * Shutdown (SIGTERM): stop accepting streams, let open ones finish for TAPES_SHUTDOWN_GRACE, then cut
  * the rest; each cut exchange ends as if Envoy had cancelled it, so a turn whose response had
  * begun is still handed over (and journaled), before {@link TurnDelivery} stops.
  */
@@ -34,18 +34,18 @@ export class ExtProcServer implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly metrics: SidecarMetrics,
   ) {
     this.server = new Server({
-      'grpc.max_receive_message_length': config.GRPC_MAX_MESSAGE_BYTES,
-      'grpc.max_send_message_length': config.GRPC_MAX_MESSAGE_BYTES,
+      'grpc.max_receive_message_length': config.grpc.maxMessageBytes,
+      'grpc.max_send_message_length': config.grpc.maxMessageBytes,
     });
     this.server.addService(extProcServiceDefinition(), { Process: (call: ServerDuplexStream<ProcessingRequest, ProcessingKind>) => this.serve(call) });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const address = `${this.config.SIDECAR_GRPC_HOST}:${this.config.SIDECAR_GRPC_PORT}`;
+    const address = `${this.config.grpc.host}:${this.config.grpc.port}`;
     this.boundPort = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => (err ? reject(new Error(`cannot listen for ext_proc on ${address}: ${err.message}`, { cause: err })) : resolve(port)));
     });
-    this.logger.log({ address: `${this.config.SIDECAR_GRPC_HOST}:${this.boundPort}` }, 'ext_proc gRPC server listening');
+    this.logger.log({ address: `${this.config.grpc.host}:${this.boundPort}` }, 'ext_proc gRPC server listening');
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -53,11 +53,11 @@ export class ExtProcServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.boundPort = undefined;
     const drained = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.config.SHUTDOWN_GRACE_MS)));
+    const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.config.limits.shutdownGraceMs)));
     const result = await Promise.race([drained, graceOver]);
     clearTimeout(timer);
     if (result === 'timeout') {
-      this.logger.warn({ open: this.open.size, graceMs: this.config.SHUTDOWN_GRACE_MS }, 'ext_proc streams still open after the grace period: cutting them');
+      this.logger.warn({ open: this.open.size, graceMs: this.config.limits.shutdownGraceMs }, 'ext_proc streams still open after the grace period: cutting them');
       this.server.forceShutdown();
     }
     // Whatever the transport reports later, every exchange is ended now, before delivery stops.
@@ -86,7 +86,7 @@ export class ExtProcServer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private serve(call: ServerDuplexStream<ProcessingRequest, ProcessingKind>): void {
-    const exchange = new Exchange({ reducers: this.reducers, budget: this.budget, maxBodyBytes: this.config.CAPTURE_MAX_BODY_BYTES });
+    const exchange = new Exchange({ reducers: this.reducers, budget: this.budget, maxBodyBytes: this.config.limits.maxCaptureBodyBytes });
     this.metrics.inflightExchanges.inc();
     // The journal's in-flight mark of a turn under way: a crash before it ends is counted at the next start.
     let tracked: TrackedExchange | undefined;

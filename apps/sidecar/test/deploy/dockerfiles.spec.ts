@@ -60,7 +60,7 @@ const root = workspaceRoot();
 const sidecarDefaults = parseConfig('sidecar', sidecarConfigSchema, {});
 
 const APPS = [
-  { app: 'sidecar', ports: [sidecarDefaults.SIDECAR_GRPC_PORT, sidecarDefaults.SIDECAR_HTTP_PORT], health: '/health/live', storage: false },
+  { app: 'sidecar', ports: [sidecarDefaults.grpc.port, sidecarDefaults.http.port], health: '/health/live', storage: false },
   { app: 'ingest', ports: [8082], health: '/health/live', storage: true },
   { app: 'proxy', ports: [8080], health: '/_tapes/health/live', storage: true },
 ];

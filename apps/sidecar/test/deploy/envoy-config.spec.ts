@@ -17,7 +17,7 @@ describe('docker/envoy/envoy.yaml', () => {
   });
 
   it("observes both provider listeners with the sidecar's default gRPC port, observability mode and streamed bodies", () => {
-    expect(envoyConfigProblems(load(), { sidecarGrpcPort: sidecarDefaults.SIDECAR_GRPC_PORT, captureListeners: ['anthropic_ingress', 'openai_ingress'] })).toEqual([]);
+    expect(envoyConfigProblems(load(), { sidecarGrpcPort: sidecarDefaults.grpc.port, captureListeners: ['anthropic_ingress', 'openai_ingress'] })).toEqual([]);
   });
 
   it('reaches Anthropic and OpenAI over TLS with SNI and a verified certificate name', () => {

@@ -1,7 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { configDeprecations, parseConfig } from '@tapes/nest-kit';
 import { workspaceRoot } from '@tapes/testing';
 import { parse, parseAllDocuments } from 'yaml';
+import { sidecarConfigSchema, sidecarSettings } from '../../src/config/sidecar-config';
 import { clusterEndpoints, envoyConfigProblems, extProcClusterName, upstreamTlsProblems } from './envoy-config-checks';
 
 /**
@@ -196,6 +198,23 @@ describe('docker/helm/tapes-sidecar', () => {
     const sidecar = container(r, 'sidecar');
     expect(envValue(sidecar, 'INGEST_TOKEN')).toBeUndefined();
     expect(envValue(sidecar, 'INGEST_URL')?.['value']).toBe('http://ingest.tapes:8082');
+  });
+
+  it.each(VARIANTS)('sets only settings the sidecar reads, by their current names ($name)', ({ options }) => {
+    const env = Object.fromEntries((container(render(options), 'sidecar')['env'] as Json[]).filter((e) => 'value' in e).map((e) => [String(e['name']), String(e['value'])]));
+    const settings = new Set(Object.keys(sidecarSettings.shape));
+    settings.delete('SPOOL_DIR'); // deprecated (#11): the chart sets TAPES_DATA_DIR
+    expect(Object.keys(env).filter((name) => !settings.has(name) && name !== 'INGEST_TOKEN')).toEqual([]);
+    const config = parseConfig('sidecar', sidecarConfigSchema, env);
+    expect(configDeprecations(config)).toEqual([]);
+    expect(config.spoolDir).toBe('/var/lib/tapes/spool');
+  });
+
+  it('still honours the values named before #11 (shutdownGraceMs in milliseconds, captureBudgetBytes, maxBodyBytes)', () => {
+    const env = Object.fromEntries(
+      (container(render({ set: ['sidecar.shutdownGraceMs=2500', 'sidecar.captureBudgetBytes=128mb', 'sidecar.maxBodyBytes=1mb'] }), 'sidecar')['env'] as Json[]).map((e) => [String(e['name']), String(e['value'])]),
+    );
+    expect(parseConfig('sidecar', sidecarConfigSchema, env).limits).toMatchObject({ shutdownGraceMs: 2500, captureQueueBytes: 128 * 1024 * 1024, maxCaptureBodyBytes: 1024 * 1024 });
   });
 
   it('templates the upstream hosts into the Envoy config', () => {

@@ -26,16 +26,18 @@
           name: {{ . }}
           key: {{ include "tapes-sidecar.tokenSecretKey" $ }}
     {{- end }}
-    - name: SPOOL_DIR
-      value: /var/lib/tapes/spool
-    - name: SPOOL_MAX_BYTES
+    # The spool is <TAPES_DATA_DIR>/spool, the volume mounted below.
+    - name: TAPES_DATA_DIR
+      value: /var/lib/tapes
+    - name: TAPES_SPOOL_MAX_BYTES
       value: {{ .Values.spool.maxBytes | quote }}
-    - name: CAPTURE_BUDGET_BYTES
-      value: {{ .Values.sidecar.captureBudgetBytes | quote }}
-    - name: CAPTURE_MAX_BODY_BYTES
-      value: {{ .Values.sidecar.maxBodyBytes | quote }}
-    - name: SHUTDOWN_GRACE_MS
-      value: {{ .Values.sidecar.shutdownGraceMs | quote }}
+    {{- /* captureBudgetBytes, maxBodyBytes and shutdownGraceMs: the values' names before #11, still honoured when set. */}}
+    - name: TAPES_CAPTURE_QUEUE_BYTES
+      value: {{ hasKey .Values.sidecar "captureBudgetBytes" | ternary .Values.sidecar.captureBudgetBytes .Values.sidecar.captureQueueBytes | quote }}
+    - name: TAPES_MAX_CAPTURE_BODY_BYTES
+      value: {{ hasKey .Values.sidecar "maxBodyBytes" | ternary .Values.sidecar.maxBodyBytes .Values.sidecar.maxCaptureBodyBytes | quote }}
+    - name: TAPES_SHUTDOWN_GRACE
+      value: {{ hasKey .Values.sidecar "shutdownGraceMs" | ternary (printf "%dms" (int .Values.sidecar.shutdownGraceMs)) .Values.sidecar.shutdownGrace | quote }}
     - name: LOG_LEVEL
       value: {{ .Values.sidecar.logLevel | quote }}
     {{- range .Values.sidecar.extraEnv }}
