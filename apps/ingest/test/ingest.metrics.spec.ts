@@ -54,6 +54,11 @@ describe('ingest metrics', () => {
     expect(value('tapes_ingest_writes_total{provider="unknown",status="reject_too_large",app="ingest"}')).toBe(1);
     expect(value('tapes_ingest_writes_total{provider="unknown",status="reject_auth",app="ingest"}')).toBe(1);
     expect(value('tapes_ingest_batches_total{status="207",app="ingest"}')).toBe(1);
+    // The same drops under the label set the proxy and the sidecar count theirs with.
+    expect(value('tapes_ingest_turns_dropped_total{provider="unknown",reason="unknown_provider",app="ingest"}')).toBe(2);
+    expect(value('tapes_ingest_turns_dropped_total{provider="openai",reason="reject_parse",app="ingest"}')).toBe(1);
+    expect(value('tapes_ingest_turns_dropped_total{provider="unknown",reason="reject_auth",app="ingest"}')).toBe(1);
+    expect(text).not.toContain('tapes_ingest_turns_dropped_total{provider="anthropic",reason="duplicate"');
     expect(value('tapes_ingest_dag_write_seconds_count{app="ingest",provider="anthropic"}')).toBe(4);
     expect(value('tapes_ingest_body_bytes_count{app="ingest",provider="anthropic"}')).toBe(4);
     expect(value('tapes_ingest_worker_queue_depth{app="ingest"}')).toBe(0);

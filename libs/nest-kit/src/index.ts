@@ -14,7 +14,7 @@ export { REDUCERS, CaptureModule } from './lib/capture.module';
 export { turnLogLine } from './lib/turn-log';
 export type { TurnLogFacts } from './lib/turn-log';
 export { closeOnSignals } from './lib/shutdown';
-export { CaptureMetrics } from './lib/capture-metrics';
+export { CaptureMetrics, turnsDroppedCounter } from './lib/capture-metrics';
 export type { CaptureGaugeSources } from './lib/capture-metrics';
 export { StorageModule, TURN_STORE } from './lib/storage.module';
 export type { StorageModuleOptions } from './lib/storage.module';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isProvider } from '@tapes/capture';
-import { METRICS_REGISTRY } from '@tapes/nest-kit';
+import { METRICS_REGISTRY, turnsDroppedCounter } from '@tapes/nest-kit';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The `status` label of `tapes_ingest_writes_total` (tapes' vocabulary, plus what #192 lacked). */
@@ -19,6 +19,14 @@ export type WriteStatus =
   /** The decode budget was spent: answered 503, the client comes back (#12). */
   | 'overloaded';
 
+/**
+ * The write statuses that mean the posted turn is not stored and will not be sent again: counted
+ * under `tapes_ingest_turns_dropped_total{provider,reason}` too, the label set the proxy and the
+ * sidecar drop turns with. `accepted`/`duplicate` are stored; `downstream_error` and `overloaded`
+ * are answered 503 and come back.
+ */
+const DROPPED: ReadonlySet<WriteStatus> = new Set<WriteStatus>(['reject_envelope', 'reject_parse', 'reject_too_large', 'reject_auth', 'reject_conflict', 'unknown_provider', 'non_turn_request', 'upstream_status']);
+
 /** prometheus `ExponentialBucketsRange(256, 16 MiB, 12)`, as tapes uses for body sizes. */
 function exponentialBucketsRange(min: number, max: number, count: number): number[] {
   const growth = Math.pow(max / min, 1 / (count - 1));
@@ -32,6 +40,8 @@ function exponentialBucketsRange(min: number, max: number, count: number): numbe
 @Injectable()
 export class IngestMetrics {
   readonly writes: Counter<'provider' | 'status'>;
+  /** Posted turns not stored, by reason (the write status): the same counter as the capture sites'. */
+  readonly turnsDropped: Counter<'provider' | 'reason'>;
   readonly dagWriteSeconds: Histogram<'provider'>;
   readonly bodyBytes: Histogram<'provider'>;
   readonly inFlight: Gauge;
@@ -41,6 +51,7 @@ export class IngestMetrics {
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     const registers = [registry];
     this.writes = new Counter({ name: 'tapes_ingest_writes_total', help: 'Turns posted to ingest, by provider and outcome.', labelNames: ['provider', 'status'], registers });
+    this.turnsDropped = turnsDroppedCounter(registry, 'tapes_ingest_');
     this.dagWriteSeconds = new Histogram({
       name: 'tapes_ingest_dag_write_seconds',
       help: 'Time to reduce a turn and commit its nodes and raw record.',
@@ -68,6 +79,8 @@ export class IngestMetrics {
   }
 
   write(provider: unknown, status: WriteStatus): void {
-    this.writes.inc({ provider: IngestMetrics.providerLabel(provider), status });
+    const label = IngestMetrics.providerLabel(provider);
+    this.writes.inc({ provider: label, status });
+    if (DROPPED.has(status)) this.turnsDropped.inc({ provider: label, reason: status });
   }
 }

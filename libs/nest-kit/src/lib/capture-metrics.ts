@@ -1,5 +1,19 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
+/**
+ * `<prefix>turns_dropped_total{provider,reason}`: exchanges or posted turns not stored as turns,
+ * by reason. One definition for every app that drops turns — the capture sites (proxy, sidecar)
+ * and ingest — so a drop is counted with the same name and label set everywhere (#11).
+ */
+export function turnsDroppedCounter(registry: Registry, prefix: string): Counter<'provider' | 'reason'> {
+  return new Counter({
+    name: `${prefix}turns_dropped_total`,
+    help: 'Exchanges not stored as turns, by reason (non_turn_request and upstream_status are by design).',
+    labelNames: ['provider', 'reason'],
+    registers: [registry],
+  });
+}
+
 /** What the capture gauges read at scrape time. */
 export interface CaptureGaugeSources {
   /** Turns waiting in the journal (captured, not yet confirmed by storage or ingest), and their bytes. */
@@ -32,7 +46,7 @@ export class CaptureMetrics {
       labelNames: ['provider', 'outcome', 'via', 'result'],
       registers,
     });
-    this.turnsDropped = new Counter({ name: `${prefix}turns_dropped_total`, help: 'Exchanges not stored as turns, by reason (non_turn_request and upstream_status are by design).', labelNames: ['provider', 'reason'], registers });
+    this.turnsDropped = turnsDroppedCounter(registry, prefix);
     this.turnsBacklogged = new Counter({ name: `${prefix}turns_backlogged_total`, help: 'Turns that waited in the journal because the store was unavailable.', labelNames: ['provider'], registers });
     // Gauges read their owner's live value at scrape time, so they can never drift from it.
     new Gauge({
