@@ -46,7 +46,7 @@ export interface ProxyConfig {
      * this at the limit (parsed requests and nodes), on top of ~200 MB for the app and its store.
      */
     captureQueueBytes: number;
-    /** Per body (request, response): a bigger one is forwarded but not captured (`capture_budget`). */
+    /** Per body (request, response): a bigger one is forwarded but not captured (`request_over_budget` / `response_over_budget`). */
     maxCaptureBodyBytes: number;
     /** Disk bytes the spool may hold while storage is away; over it a turn is dropped (`spool_full`). */
     spoolMaxBytes: number;

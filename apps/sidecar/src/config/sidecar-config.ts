@@ -32,7 +32,7 @@ export interface SidecarConfig {
   limits: Readonly<{
     /** Bytes all in-flight exchanges and undelivered turns may hold in memory; past it turns are dropped (`capture_budget`). */
     captureQueueBytes: number;
-    /** Largest request or response body one exchange captures (`capture_budget` past it). */
+    /** Largest request or response body one exchange captures (`request_over_budget` / `response_over_budget` past it). */
     maxCaptureBodyBytes: number;
     /** Disk bytes the spool may hold while ingest is away; over it a turn is dropped (`spool_full`). */
     spoolMaxBytes: number;
