@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import Database from 'better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { StorageError } from './errors';
 import { PrismaClient as PgPrismaClient } from '../generated/pg/client';
@@ -11,6 +12,7 @@ import { migrateDeploy } from './migrations/deploy';
 import { PrismaTurnStore, type StorageClient, type StorageLogger } from './prisma-turn-store';
 import { POSTGRES_DIALECT, SQLITE_DIALECT } from './sql-dialect';
 import { securePrivateSqliteFile } from './private-files';
+import { driverError, SqliteDirectWriter } from './sqlite-direct-write';
 import { DEFAULT_DATA_DIR, redactUrl, resolveStorageTarget, type StorageTarget } from './storage-target';
 import type { TurnStore } from './turn-store';
 import { TURN_LIMITS, type TurnLimits } from './validate-turn';
@@ -132,6 +134,19 @@ async function openSqlite(file: string, options: OpenStorageOptions): Promise<Pr
   const adapter = new PrismaBetterSqlite3({ url: file, timeout: busyTimeout });
   const client = new SqlitePrismaClient({ adapter }) as unknown as StorageClient;
   const lock = fileLock(file);
+  let direct: SqliteDirectWriter | undefined;
+  try {
+    // storeTurn's own connection (#17), set up as the adapter's below.
+    const db = new Database(file, { timeout: busyTimeout });
+    direct = new SqliteDirectWriter(db);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+  } catch (error) {
+    direct?.close();
+    await client.$disconnect().catch(() => undefined);
+    throw await classifyStorageError(driverError(error), 'sqlite');
+  }
   const store = new PrismaTurnStore({
     backend: 'sqlite',
     client,
@@ -142,6 +157,7 @@ async function openSqlite(file: string, options: OpenStorageOptions): Promise<Pr
     classifyError: (error) => classifyStorageError(error, 'sqlite'),
     transaction: { maxWait: busyTimeout + 1_000, timeout: options.transactionTimeoutMs ?? 60_000 },
     logger: options.logger,
+    directWrite: direct,
   });
   try {
     // Per connection: WAL (readers never block the writer; also set by the migrations, kept here for
@@ -151,6 +167,7 @@ async function openSqlite(file: string, options: OpenStorageOptions): Promise<Pr
     await client.$executeRawUnsafe('PRAGMA foreign_keys = ON');
     await client.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
   } catch (error) {
+    direct.close();
     await client.$disconnect().catch(() => undefined);
     throw await classifyStorageError(error, 'sqlite');
   }

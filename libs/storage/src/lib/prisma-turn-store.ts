@@ -35,6 +35,7 @@ import { sessionUpsert } from './session-write';
 import { newNodesText } from './turn-facts';
 import { columnForm, fromColumn, toColumn } from './column-text';
 import { insertNodes } from './node-insert';
+import type { SqliteDirectWriter } from './sqlite-direct-write';
 import { rederiveTurnIn, type RederiveResult } from './turn-rederive';
 
 /**
@@ -43,7 +44,11 @@ import { rederiveTurnIn, type RederiveResult } from './turn-rederive';
  */
 export type StorageClient = PrismaClient;
 type TxClient = Parameters<Parameters<StorageClient['$transaction']>[0]>[0];
-type Queryable = Pick<TxClient, '$queryRawUnsafe' | '$executeRawUnsafe'>;
+/** What raw SQL needs: a Prisma client or transaction, or the direct SQLite writer's. */
+interface Queryable {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+}
 
 export interface StorageLogger {
   debug?(fields: Record<string, unknown>, message: string): void;
@@ -66,6 +71,8 @@ export interface PrismaTurnStoreOptions {
   logger?: StorageLogger;
   /** Called once by close(), after the client disconnected. */
   onClose?: () => Promise<void> | void;
+  /** SQLite: storeTurn's own connection with cached statements (#17); Prisma does everything else. */
+  directWrite?: SqliteDirectWriter;
 }
 
 interface NodeRow {
@@ -113,12 +120,14 @@ export class PrismaTurnStore implements TurnStore {
     const valid = columnForm(validateTurn(turn, this.options.limits));
     // One statement carries up to 15 bind parameters per node; very long turns take the chunked path.
     if (this.backend === 'postgresql' && turn.nodes.length <= SINGLE_STATEMENT_MAX_NODES) return this.storeTurnInOneStatement(valid);
+    const direct = this.options.directWrite;
     return this.run(async () => {
       const first = turn.nodes[0];
-      const { existing, parentFound } = await this.preflight(valid.turn.requestId, first?.parent_hash ?? null);
+      const { existing, parentFound } = await this.preflight(valid.turn.requestId, first?.parent_hash ?? null, direct?.tx);
       if (existing) return this.duplicateOf(existing, turn);
       if (first?.parent_hash && !parentFound) throw missingParent(first.parent_hash);
       try {
+        if (direct) return await direct.transaction((tx) => this.write(tx, valid, true));
         return await this.db.$transaction((tx) => this.write(tx, valid), this.options.transaction);
       } catch (error) {
         if (error instanceof DuplicateTurn || isUniqueViolation(error, 'request_id')) {
@@ -154,7 +163,7 @@ export class PrismaTurnStore implements TurnStore {
   }
 
   /** The transaction body: nodes (insert-or-ignore, then usage fill), then the turn row. */
-  private async write(tx: TxClient, valid: ValidatedTurn): Promise<StoreResult> {
+  private async write(tx: Queryable, valid: ValidatedTurn, raw = false): Promise<StoreResult> {
     const { turn, facts } = valid;
     const nodes = turn.nodes;
     const id = uuidv7();
@@ -162,8 +171,7 @@ export class PrismaTurnStore implements TurnStore {
     const newNodeCount = created.size;
     const headHash = nodes.at(-1)?.hash ?? null;
     try {
-      await tx.turn.create({
-        data: {
+      const data = {
           id,
           requestId: turn.requestId,
           provider: turn.provider,
@@ -201,9 +209,10 @@ export class PrismaTurnStore implements TurnStore {
           reasoningTokens: facts.tokens.reasoning,
           costUsd: facts.costUsd,
           priceVersion: facts.priceVersion,
-        },
-        select: { id: true },
-      });
+        };
+      // The direct SQLite path writes the row Prisma would (created_at by the client, as Prisma's now()).
+      if (raw) await insertRow(tx, 'turns', { ...data, createdAt: new Date() });
+      else await (tx as TxClient).turn.create({ data, select: { id: true } });
     } catch (error) {
       if (isUniqueViolation(error, 'request_id')) throw new DuplicateTurn();
       throw error;
@@ -258,9 +267,10 @@ export class PrismaTurnStore implements TurnStore {
   private async preflight(
     requestId: string,
     parentHash: string | null,
+    db: Queryable = this.db,
   ): Promise<{ existing: StoreResult | null; parentFound: boolean }> {
     const p = this.d.param.bind(this.d);
-    const rows = await this.db.$queryRawUnsafe<
+    const rows = await db.$queryRawUnsafe<
       { parent_found: number | bigint; id: string | null; head_hash: string | null; node_count: number | bigint | null; new_node_count: number | bigint | null }[]
     >(
       `SELECT (SELECT COUNT(*) FROM nodes WHERE hash = ${p(1)}) AS parent_found,
@@ -477,6 +487,7 @@ export class PrismaTurnStore implements TurnStore {
   async close(): Promise<void> {
     this.closed ??= (async () => {
       try {
+        this.options.directWrite?.close();
         await this.db.$disconnect();
       } finally {
         await this.options.onClose?.();
@@ -499,6 +510,12 @@ export class PrismaTurnStore implements TurnStore {
   private nodeColumns(alias: string): string {
     return [...NODE_COLUMNS.map((c) => `${alias}.${c}`), `${this.d.createdAt(alias)} AS created_at`].join(', ');
   }
+}
+
+/** An INSERT of one row, its fields named as in the Prisma model (camelCase → the snake_case columns). */
+async function insertRow(tx: Queryable, table: string, data: Record<string, unknown>): Promise<void> {
+  const columns = Object.keys(data).map((field) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+  await tx.$executeRawUnsafe(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, ...Object.values(data));
 }
 
 function missingParent(hash: string): InvalidTurnError {
