@@ -85,7 +85,9 @@ export function relay(
     };
     const onFinish = (): void => settle();
     const onSourceError = (err: Error): void => {
-      res.destroy(err);
+      // Not in this tick: the response's first write is corked until the next one (Node sends the
+      // head and the first chunk together), and a destroy now would drop the bytes that arrived.
+      setImmediate(() => res.destroy(err));
       settle(err);
     };
     const onClose = (): void => {
@@ -93,6 +95,8 @@ export function relay(
       source.destroy();
       settle(new ClientGoneError('the client closed the connection before the response ended'));
     };
+    // Taken before any listener is attached, so no 'data' event hands a chunk over twice.
+    const early = source.destroyed ? buffered(source) : [];
     source.on('data', onData);
     source.once('end', onEnd);
     source.once('error', onSourceError);
@@ -100,8 +104,18 @@ export function relay(
     res.once('finish', onFinish);
     res.once('close', onClose);
     // The body may have failed before the relay began (the upstream cut right after its headers,
-    // while the in-flight mark was written): its 'error' is gone, so it is read from the stream.
+    // while the in-flight mark was written): its 'error' is gone, so it is read from the stream —
+    // after what it had buffered, which a destroyed stream still gives to read(): the client gets
+    // every byte that arrived, then the cut.
+    for (const chunk of early) onData(chunk);
     if (source.errored) onSourceError(source.errored instanceof Error ? source.errored : new Error(String(source.errored)));
     else if (source.destroyed && !source.readableEnded) onSourceError(new Error('the upstream body closed before it ended'));
   });
+}
+
+/** What a destroyed stream still holds: read() gives it out even after a destroy. */
+function buffered(source: Readable): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let chunk = source.read() as Buffer | null; chunk !== null; chunk = source.read() as Buffer | null) chunks.push(chunk);
+  return chunks;
 }
