@@ -1,4 +1,4 @@
-import { chmod, mkdir, open, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { encodeRecord, RECORD_HEADER_BYTES, type JournalMeta } from './journal-record';
 import { listSegments, readExactly, scanSegment, segmentPath } from './journal-segment';
 import { SegmentWriter } from './segment-writer';
@@ -87,6 +87,12 @@ export class Journal {
   /** Unsettled in-flight marks → the segment holding them (undefined while the write is pending). */
   private readonly marks = new Map<number, number | undefined>();
   private lastError: Error | undefined;
+  /**
+   * Read handles by segment, kept open while the segment lives: under load most items are read
+   * back once (the delivery kit lets go of what no free slot takes), and an open/close per read
+   * cost the forwarding thread more than the read itself (#17).
+   */
+  private readonly readers = new Map<number, Promise<FileHandle>>();
 
   private constructor(
     readonly dir: string,
@@ -167,7 +173,7 @@ export class Journal {
   markInFlight(meta: JournalMeta = {}): InFlightMark {
     const id = this.nextId++;
     this.marks.set(id, undefined);
-    const written = this.writer.write(encodeRecord('inflight', id, meta, undefined)).then(
+    const written = this.writer.write(encodeRecord('inflight', id, meta, undefined), false).then(
       (receipt) => {
         // Settled already (a very short exchange): its segment need not wait for it.
         if (this.marks.has(id)) {
@@ -219,7 +225,7 @@ export class Journal {
   ack(id: number): void {
     if (this.marks.has(id)) {
       this.settleMark(id);
-      this.writer.write(encodeRecord('ack', id, undefined, undefined)).then(
+      this.writer.write(encodeRecord('ack', id, undefined, undefined), false).then(
         () => this.collect(),
         (err: unknown) => this.fail(err),
       );
@@ -231,7 +237,7 @@ export class Journal {
     this.liveBytes -= location.bytes;
     const left = (this.liveBySegment.get(location.sequence) ?? 1) - 1;
     this.liveBySegment.set(location.sequence, left);
-    this.writer.write(encodeRecord('ack', id, undefined, undefined)).then(
+    this.writer.write(encodeRecord('ack', id, undefined, undefined), false).then(
       () => this.collect(),
       (err: unknown) => this.fail(err),
     );
@@ -241,14 +247,17 @@ export class Journal {
   async read(id: number): Promise<Buffer> {
     const location = this.live.get(id);
     if (!location) throw new Error(`journal item ${id} is not waiting`);
-    const handle = await open(segmentPath(this.dir, location.sequence), 'r');
-    try {
-      const payload = Buffer.alloc(location.payloadBytes);
-      await readExactly(handle, payload, location.payloadOffset);
-      return payload;
-    } finally {
-      await handle.close();
+    let reader = this.readers.get(location.sequence);
+    if (!reader) {
+      reader = open(segmentPath(this.dir, location.sequence), 'r');
+      this.readers.set(location.sequence, reader);
+      // A segment that could not be opened is tried afresh next time.
+      reader.catch(() => this.readers.get(location.sequence) === reader && this.readers.delete(location.sequence));
     }
+    const handle = await reader;
+    const payload = Buffer.allocUnsafe(location.payloadBytes);
+    await readExactly(handle, payload, location.payloadOffset);
+    return payload;
   }
 
   has(id: number): boolean {
@@ -287,6 +296,14 @@ export class Journal {
 
   async close(): Promise<void> {
     await this.writer.close();
+    for (const sequence of [...this.readers.keys()]) await this.closeReader(sequence);
+  }
+
+  private async closeReader(sequence: number): Promise<void> {
+    const reader = this.readers.get(sequence);
+    if (!reader) return;
+    this.readers.delete(sequence);
+    await reader.then((handle) => handle.close()).catch(() => undefined);
   }
 
   private track(id: number, location: Location, countBytes = true): void {
@@ -316,6 +333,7 @@ export class Journal {
       if ((this.liveBySegment.get(sequence) ?? 0) > 0) return;
       this.sealed.delete(sequence);
       this.liveBySegment.delete(sequence);
+      await this.closeReader(sequence);
       await unlink(segmentPath(this.dir, sequence)).catch(() => undefined);
     }
   }
