@@ -72,6 +72,9 @@ const result = await build({
   logLevel: 'warning',
   plugins: [swcTypescript],
   metafile: true,
+  // The metafile's input paths (read below to find the bundled libs) are relative to this; a
+  // build started from a project folder (nx runs a project's tests there) must see `libs/…` too.
+  absWorkingDir: root,
 });
 // Assets of the app and of every workspace lib it bundles (libs/ext-proc carries ext_proc.proto).
 const bundledLibs = new Set(Object.keys(result.metafile.inputs).flatMap((input) => /^libs\/[^/]+\//.exec(input) ?? []));
