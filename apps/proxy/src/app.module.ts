@@ -22,6 +22,12 @@ export interface ProxyAppOptions {
   config: ProxyConfig;
   /** The reducers (default: the shipped list); a module path, so the storage worker builds the same. */
   reducers?: ReducerSource;
+  /**
+   * Resolve createProxyApp before the storage worker has opened (and migrated) the store, which
+   * then opens in the background while the proxy already forwards (#17: start-up ≤ 1 s). Default
+   * false: the app is returned with its store open, and a store that cannot open fails it.
+   */
+  storageInBackground?: boolean;
 }
 
 @Module({})

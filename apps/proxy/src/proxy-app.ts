@@ -8,6 +8,7 @@ import { ForwardingService } from './forwarding/forwarding.service';
 import { ProxyMetrics } from './metrics/proxy-metrics';
 import { createProxyServer, type ExchangeHandler } from './forwarding/proxy-server';
 import { dataDirProblemLine, prepareDataDir } from './storage/data-dir';
+import { WorkerTurnStore } from './storage/worker-turn-store';
 
 /** Builds the proxy app, initialised but not listening: shared by main.ts, the tests and the benchmark. */
 export async function createProxyApp(options: ProxyAppOptions): Promise<NestFastifyApplication> {
@@ -26,6 +27,7 @@ export async function createProxyApp(options: ProxyAppOptions): Promise<NestFast
   const refused = app.get(ProxyMetrics).connectionsRefused;
   app.getHttpServer().on('drop', () => refused.inc());
   await app.init();
+  if (!options.storageInBackground) await app.get(WorkerTurnStore).opened;
   const forwarding = app.get(ForwardingService);
   exchanges.handler = { forward: (req, res) => void forwarding.forward(req, res) };
   return app;

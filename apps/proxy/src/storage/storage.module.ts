@@ -17,7 +17,8 @@ function storeLog(): StoreLog {
 }
 
 /**
- * The proxy's store: opened (and migrated) at start-up in the storage worker thread, provided as
+ * The proxy's store: opened (and migrated) at start-up in the storage worker thread, while the app
+ * starts (createProxyApp waits for it unless told not to; `tapes proxy` listens first), provided as
  * the shared TURN_STORE (read routes, health) and as WorkerTurnStore (delivery records turns
  * through it), closed last at shutdown.
  */

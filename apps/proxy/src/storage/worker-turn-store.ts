@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { backoffDelay } from '@tapes/delivery';
 import {
+  resolveStorageTarget,
   StorageUnavailableError,
   type AncestryOptions,
   type AncestryResult,
@@ -74,16 +75,28 @@ export class WorkerTurnStore implements TurnStore {
     readonly backend: Backend,
     private readonly data: StorageWorkerData,
     private readonly log: StoreLog,
-  ) {}
+  ) {
+    this.opened = new Promise<void>((resolve, reject) => (this.settleOpened = { resolve, reject }));
+    this.opened.catch(() => undefined); // read by whoever waits for it; never unhandled
+  }
 
-  /** Starts the worker; resolves once its store is open (or is retrying an unreachable database). */
-  static async start(options: Omit<StorageWorkerData, 'role'>, log: StoreLog): Promise<WorkerTurnStore> {
+  /**
+   * Starts the worker and returns at once (#17: start-up ≤ 1 s to listening): the worker loads and
+   * opens (migrates) its store while the app starts, and calls made meanwhile wait in the worker
+   * until it has (turns are journaled first, so none waits in memory for it). {@link opened} says
+   * when it has, or rejects when the store cannot open for a reason an operator must fix (a failed
+   * or edited migration history, a bad URL; an unreachable database is retried instead).
+   */
+  static start(options: Omit<StorageWorkerData, 'role'>, log: StoreLog): WorkerTurnStore {
     const data: StorageWorkerData = { role: STORAGE_WORKER_ROLE, ...options };
-    const { worker, backend } = await spawn(data, log);
-    const store = new WorkerTurnStore(backend, data, log);
-    store.attach(worker);
+    const store = new WorkerTurnStore(resolveStorageTarget(options.url, options.dataDir).backend, data, log);
+    store.attach(createWorker(data));
     return store;
   }
+
+  /** Resolves once the first worker has opened the store; rejects with why it could not. */
+  readonly opened: Promise<void>;
+  private settleOpened: { resolve: () => void; reject: (err: Error) => void } | undefined;
 
   /**
    * Turns a captured turn into its record and stores it, in the worker. Rejects only when the
@@ -193,7 +206,17 @@ export class WorkerTurnStore implements TurnStore {
     this.alive = true;
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'log') return this.log[message.level](message.fields, message.message);
-      if (message.type === 'fatal') return this.log.error({ detail: fromWire(message.error).message }, 'the restarted storage worker could not open storage');
+      if (message.type === 'ready') {
+        this.settleOpened?.resolve();
+        this.settleOpened = undefined;
+        return;
+      }
+      if (message.type === 'fatal') {
+        const opening = this.settleOpened;
+        this.settleOpened = undefined;
+        if (opening) return opening.reject(fromWire(message.error));
+        return this.log.error({ detail: fromWire(message.error).message }, 'the restarted storage worker could not open storage');
+      }
       if (message.type !== 'reply') return;
       const call = this.calls.get(message.id);
       if (!call) return;
@@ -224,23 +247,6 @@ export class WorkerTurnStore implements TurnStore {
       });
     }, delay).unref();
   }
-}
-
-/** Starts a worker and waits for its store to open; rejects with the worker's start-up error. */
-function spawn(data: StorageWorkerData, log: StoreLog): Promise<{ worker: Worker; backend: Backend }> {
-  const worker = createWorker(data);
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: FromWorker): void => {
-      if (message.type === 'log') return log[message.level](message.fields, message.message);
-      worker.off('message', onMessage);
-      worker.off('exit', onExit);
-      if (message.type === 'ready') resolve({ worker, backend: message.backend });
-      else if (message.type === 'fatal') reject(fromWire(message.error));
-    };
-    const onExit = (code: number): void => reject(new Error(`the storage worker exited during start-up (code ${code})`));
-    worker.on('message', onMessage);
-    worker.once('exit', onExit);
-  });
 }
 
 /**
