@@ -6,7 +6,7 @@ import type { TurnEvents } from '@tapes/read-api';
 import { InvalidTurnError, StorageUnavailableError } from '@tapes/storage';
 import type { ProxyConfig } from '../config/proxy-config';
 import type { ProxyMetrics } from '../metrics/proxy-metrics';
-import { StorageWorkerExitError, type WorkerTurnStore } from '../storage/worker-turn-store';
+import { StorageWorkerExitError, type RecordedTurn, type WorkerTurnStore } from '../storage/worker-turn-store';
 import path from 'node:path';
 
 /**
@@ -22,6 +22,14 @@ const BACKOFF = { initialMs: 250, maxMs: 5_000 };
  * every turn behind it forever.
  */
 const POISON_ATTEMPTS = 5;
+
+/**
+ * Journaled turns kept in memory, encoded, until the storage worker takes them (outside the capture
+ * budget; bounded): under load most turns wait for one of the few delivery slots, and reading each
+ * back from the journal cost the forwarding thread more than keeping it (#17). Past this, and all
+ * while storage is away, they wait on disk only.
+ */
+const ENCODED_KEEP_BYTES = 8 * 1024 * 1024;
 
 /** The journal's directory inside the data directory. */
 export function journalDir(config: Pick<ProxyConfig, 'dataDir'>): string {
@@ -53,7 +61,11 @@ export class TurnDelivery {
       encode: encodeCapturedTurn,
       decode: decodeCapturedTurn,
       label: (turn) => ({ requestId: turn.requestId, provider: turn.provider }),
-      deliver: (turn) => record(store, turn),
+      deliver: (turn) => record(() => store.recordTurn(turn)),
+      // Journaled turns go to the storage worker as the journal holds them, decoded there (#17):
+      // kept in memory up to ENCODED_KEEP_BYTES, read back from disk past it.
+      deliverEncoded: (encoded) => record(() => store.recordEncodedTurn(encoded)),
+      keepEncodedBytes: ENCODED_KEEP_BYTES,
       concurrency: config.storeConcurrency,
       backoff: BACKOFF,
       poisonAttempts: POISON_ATTEMPTS,
@@ -168,14 +180,14 @@ export class TurnDelivery {
 }
 
 /** One attempt: the worker derives and stores the turn; its answer becomes the kit's verdict. */
-async function record(store: WorkerTurnStore, turn: CapturedTurn): Promise<DeliveryResult> {
-  const recorded = await store.recordTurn(turn);
+async function record(attempt: () => Promise<RecordedTurn>): Promise<DeliveryResult> {
+  const recorded = await attempt();
   if ('stored' in recorded) {
     const { stored, summary } = recorded;
     return {
       kind: 'delivered',
       duplicate: stored.status === 'duplicate',
-      info: { outcome: summary.outcome, model: summary.model, usage: summary.usage, sessionId: summary.sessionId, threadId: summary.threadId, agentName: turn.agentName, newNodes: stored.newNodeCount, turnId: stored.turnId, headHash: stored.headHash },
+      info: { outcome: summary.outcome, model: summary.model, usage: summary.usage, sessionId: summary.sessionId, threadId: summary.threadId, agentName: summary.agentName, newNodes: stored.newNodeCount, turnId: stored.turnId, headHash: stored.headHash },
     };
   }
   const err = recorded.error;

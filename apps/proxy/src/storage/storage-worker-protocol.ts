@@ -19,6 +19,7 @@ import type { ReducerSource } from '../capture/reducer-source';
  */
 export const WORKER_METHODS = [
   'recordTurn',
+  'recordEncodedTurn',
   'storeTurn',
   'getNode',
   'ancestry',
@@ -44,6 +45,8 @@ export type WorkerMethod = (typeof WORKER_METHODS)[number];
 /** What the derivation found, for the per-turn log line and the metrics. */
 export interface RecordSummary {
   outcome: TurnOutcome;
+  /** The captured turn's agent name (the main thread no longer decodes the turn it journaled). */
+  agentName?: string | undefined;
   /** The session the turn is listed under (sessionIdOf), and its thread: for the live views (#15). */
   sessionId?: string | undefined;
   threadId?: string | undefined;

@@ -1,7 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { sessionIdOf, toTurnRecord, type CapturedTurn } from '@tapes/capture';
+import { decodeCapturedTurn, sessionIdOf, toTurnRecord, type CapturedTurn } from '@tapes/capture';
 import type { TurnStore } from '@tapes/storage';
 import { loadReducers } from '../capture/reducer-source';
 import { openTurnStore, type StoreLog } from './open-turn-store';
@@ -35,7 +35,7 @@ export function runStorageWorker(): void {
   const reducers = loadReducers(data.reducers);
   const recordTurn = async (opened: TurnStore, turn: CapturedTurn): Promise<RecordReply> => {
     const { record } = await toTurnRecord(turn, { reducers, project: data.project, maxDecodedBytes: data.maxDecodedBytes, scrubBodySecrets: data.scrubBodySecrets });
-    const summary: RecordSummary = { outcome: record.outcome, model: record.model, usage: record.usage, sessionId: sessionIdOf(record), threadId: record.session?.threadId };
+    const summary: RecordSummary = { outcome: record.outcome, agentName: turn.agentName, model: record.model, usage: record.usage, sessionId: sessionIdOf(record), threadId: record.session?.threadId };
     try {
       return { summary, stored: await opened.storeTurn(record) };
     } catch (err) {
@@ -50,7 +50,9 @@ export function runStorageWorker(): void {
       const value =
         call.method === 'recordTurn'
           ? await recordTurn(store, call.args[0] as CapturedTurn)
-          : await (store[call.method] as (...args: unknown[]) => Promise<unknown>).apply(store, call.args);
+          : call.method === 'recordEncodedTurn'
+            ? await recordTurn(store, decodeCapturedTurn(asBuffer(call.args[0] as Uint8Array)))
+            : await (store[call.method] as (...args: unknown[]) => Promise<unknown>).apply(store, call.args);
       post({ type: 'reply', id: call.id, ok: true, value });
       if (call.method === 'close') port.close();
     } catch (err) {
@@ -73,6 +75,11 @@ export function runStorageWorker(): void {
       port.close();
     },
   );
+}
+
+/** A Buffer arrives from the main thread as a plain Uint8Array (structured clone). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**

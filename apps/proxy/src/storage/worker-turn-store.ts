@@ -107,6 +107,15 @@ export class WorkerTurnStore implements TurnStore {
     return 'stored' in reply ? reply : { summary: reply.summary, error: fromWire(reply.error) };
   }
 
+  /**
+   * {@link recordTurn} for a turn as the journal holds it (`encodeCapturedTurn`): the worker
+   * decodes it, so the forwarding thread never does (#17).
+   */
+  async recordEncodedTurn(encoded: Buffer): Promise<RecordedTurn> {
+    const reply = await this.call<RecordReply>('recordEncodedTurn', [encoded]);
+    return 'stored' in reply ? reply : { summary: reply.summary, error: fromWire(reply.error) };
+  }
+
   storeTurn(turn: TurnRecord): Promise<StoreResult> {
     return this.call('storeTurn', [turn]);
   }

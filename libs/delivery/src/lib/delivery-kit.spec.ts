@@ -223,3 +223,46 @@ describe('DeliveryKit', () => {
     expect(recorded.dropped).toEqual([['r0', 'shutdown']]);
   });
 });
+
+describe('DeliveryKit with a target that decodes for itself (deliverEncoded, #17)', () => {
+  async function encodedKit(keepEncodedBytes: number) {
+    const payloads: string[] = [];
+    let decoded = 0;
+    const kit = await DeliveryKit.create<Item>({
+      journal: { dir, maxBytes: 1 << 20 },
+      encode: (item) => Buffer.from(JSON.stringify(item)),
+      decode: (payload) => {
+        decoded += 1;
+        return JSON.parse(payload.toString('utf8')) as Item;
+      },
+      label: (item): ItemLabel => ({ requestId: item.requestId, provider: 'test' }),
+      deliver: () => Promise.reject(new Error('journaled items go to deliverEncoded')),
+      deliverEncoded: async (payload, label) => {
+        payloads.push(`${label.requestId}:${payload.toString('utf8')}`);
+        return { kind: 'delivered' };
+      },
+      keepEncodedBytes,
+      concurrency: 2,
+      backoff: { initialMs: 5, maxMs: 20 },
+      poisonAttempts: 3,
+      poisonReason: 'storage_reject',
+      budget: new ByteBudget(1 << 20),
+    });
+    return { kit, payloads, decoded: () => decoded };
+  }
+
+  it.each([
+    ['kept in memory', 1 << 20],
+    ['read back from the journal', 0],
+  ])('delivers every journaled item as its encoded bytes, never decoded here (%s)', async (_how, keep) => {
+    const { kit, payloads, decoded } = await encodedKit(keep);
+    kit.start();
+    const items = Array.from({ length: 6 }, (_, i) => ({ requestId: `r${i}`, body: `body ${i}` }));
+    for (const outcome of await Promise.all(items.map((item) => kit.accept(item, 0)))) expect(outcome).toBe('journaled');
+    await until(() => kit.settled && payloads.length === items.length);
+    expect(payloads.sort()).toEqual(items.map((item) => `${item.requestId}:${JSON.stringify(item)}`));
+    expect(decoded()).toBe(0);
+    expect(kit.stats().depth).toBe(0);
+    await kit.stop(50);
+  });
+});

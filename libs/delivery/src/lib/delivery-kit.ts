@@ -59,6 +59,19 @@ export interface DeliveryKitOptions<T> {
   label(item: T): ItemLabel;
   /** One attempt. Throwing is an unexpected failure: retried up to `poisonAttempts`, then dropped. */
   deliver(item: T, signal: AbortSignal): Promise<DeliveryResult>;
+  /**
+   * One attempt with a journaled item as the journal holds it (what `encode` made), when the
+   * target can decode it itself (the proxy's storage worker): such items are never decoded on
+   * this thread, and while they fit in `keepEncodedBytes` never read back from disk either (#17).
+   * Items kept only in memory (the journal unusable) still go to `deliver`.
+   */
+  deliverEncoded?(payload: Buffer, label: ItemLabel, signal: AbortSignal): Promise<DeliveryResult>;
+  /**
+   * With `deliverEncoded`: encoded items kept in memory, outside the capture budget, until their
+   * delivery starts (default 0: every item is read back from the journal). Bounded: past it, and
+   * for everything while the target is away, items wait on disk only.
+   */
+  keepEncodedBytes?: number;
   /** Deliveries in flight at once. */
   concurrency: number;
   backoff: BackoffPolicy;
@@ -83,6 +96,8 @@ interface Waiting<T> {
   label: ItemLabel;
   /** The item, while it is held in memory (always, for a memory-only item). */
   item: T | undefined;
+  /** Its journal record's payload, kept in memory for `deliverEncoded` (counted in `encodedBytes`). */
+  payload?: Buffer | undefined;
   heldBytes: number;
   attempts: number;
   failures: number;
@@ -126,6 +141,8 @@ export class DeliveryKit<T> {
   private syncing = 0;
   /** Why the last append was refused for room (JournalFullError), until one succeeds: turns are being dropped. */
   private journalFull: string | undefined;
+  /** Bytes of encoded payloads kept in memory (`keepEncodedBytes`). */
+  private encodedBytes = 0;
 
   private constructor(private readonly options: DeliveryKitOptions<T>) {}
 
@@ -149,13 +166,18 @@ export class DeliveryKit<T> {
     if (tracked && settles === undefined) this.untrack(tracked);
     if (journal) {
       try {
-        const receipt = await journal.append(this.options.encode(item), label, settles);
+        const encoded = this.options.encode(item);
+        const receipt = await journal.append(encoded, label, settles);
         this.journalFull = undefined;
         // Journaled: the capture's bytes are no longer its to hold. The item is kept (outside the
         // budget) only if a free delivery slot will take it; otherwise it is read back from disk.
+        // A target that decodes for itself gets the encoded bytes, kept within keepEncodedBytes.
         this.release(heldBytes);
-        const keep = !this.backingOff && this.inFlight + this.waiting.length + this.syncing < this.options.concurrency;
-        const waiting: Waiting<T> = { seq: this.nextSeq++, id: receipt.id, label, item: keep ? item : undefined, heldBytes: 0, attempts: 0, failures: 0, backlogged: false };
+        const byPayload = this.options.deliverEncoded !== undefined;
+        const keep = !byPayload && !this.backingOff && this.inFlight + this.waiting.length + this.syncing < this.options.concurrency;
+        const keepPayload = byPayload && !this.backingOff && this.encodedBytes + encoded.byteLength <= (this.options.keepEncodedBytes ?? 0);
+        if (keepPayload) this.encodedBytes += encoded.byteLength;
+        const waiting: Waiting<T> = { seq: this.nextSeq++, id: receipt.id, label, item: keep ? item : undefined, payload: keepPayload ? encoded : undefined, heldBytes: 0, attempts: 0, failures: 0, backlogged: false };
         this.syncing += 1;
         receipt.durable.then(
           () => {
@@ -235,6 +257,7 @@ export class DeliveryKit<T> {
     for (const w of this.waiting.splice(0)) {
       this.release(w.heldBytes);
       w.heldBytes = 0;
+      this.dropPayload(w);
       if (w.id === undefined) this.options.events?.dropped?.(w.label, 'shutdown', 'the process stopped before it could be delivered and the journal could not keep it');
     }
     await this.journal?.close();
@@ -301,9 +324,12 @@ export class DeliveryKit<T> {
   }
 
   private async attempt(waiting: Waiting<T>): Promise<void> {
+    const deliverEncoded = waiting.id !== undefined ? this.options.deliverEncoded : undefined;
     let item = waiting.item;
+    let payload = waiting.payload;
     try {
-      if (item === undefined) item = this.options.decode(await (this.journal as Journal).read(waiting.id as number));
+      if (deliverEncoded) payload ??= await (this.journal as Journal).read(waiting.id as number);
+      else if (item === undefined) item = this.options.decode(await (this.journal as Journal).read(waiting.id as number));
     } catch (err) {
       // A record that cannot be read back is lost for good: count it, never block the rest.
       this.finish(waiting, 'dropped');
@@ -313,12 +339,14 @@ export class DeliveryKit<T> {
     waiting.attempts += 1;
     let result: DeliveryResult;
     try {
-      const delivery = this.options.deliver(item, this.stopping.signal);
+      const delivery = deliverEncoded ? deliverEncoded(payload as Buffer, waiting.label, this.stopping.signal) : this.options.deliver(item as T, this.stopping.signal);
       // The target now has its own copy (a worker's clone, an encoded request): a journaled item
       // is read back from disk should this attempt fail, so its memory is let go at once. What a
       // delivery holds is bounded by `concurrency`, not by the capture budget.
       this.evict(waiting);
+      this.dropPayload(waiting);
       item = undefined;
+      payload = undefined;
       result = await delivery;
     } catch (err) {
       waiting.failures += 1;
@@ -365,6 +393,7 @@ export class DeliveryKit<T> {
     this.release(waiting.heldBytes);
     waiting.heldBytes = 0;
     waiting.item = undefined;
+    this.dropPayload(waiting);
     if (waiting.id !== undefined) this.journal?.ack(waiting.id);
   }
 
@@ -375,6 +404,14 @@ export class DeliveryKit<T> {
       this.options.events?.backlogged?.(waiting.label);
     }
     this.evict(waiting);
+    this.dropPayload(waiting);
+  }
+
+  /** Lets go of a kept encoded payload; it is read back from the journal if it is needed again. */
+  private dropPayload(waiting: Waiting<T>): void {
+    if (waiting.payload === undefined) return;
+    this.encodedBytes -= waiting.payload.byteLength;
+    waiting.payload = undefined;
   }
 
   /** Lets go of a journaled item's memory; it is read back when its turn comes. */
