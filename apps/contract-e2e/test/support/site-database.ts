@@ -104,7 +104,21 @@ export class SiteDatabase {
     await this.remove();
   }
 
+  /**
+   * Rows of `text`; none while the app has not created its tables yet. An app migrates its database
+   * when its storage opens, which no longer holds up its start (#12, #17): a test that reads right
+   * after the app listens, or while its storage is cut, finds nothing stored — not an error.
+   */
   private async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
+    try {
+      return await this.rows<T>(text, params);
+    } catch (err) {
+      if (notCreatedYet(err)) return [];
+      throw err;
+    }
+  }
+
+  private async rows<T>(text: string, params: unknown[]): Promise<T[]> {
     if (this.sqliteFile) {
       const db = new Database(this.sqliteFile, { readonly: true, fileMustExist: true });
       try {
@@ -120,4 +134,10 @@ export class SiteDatabase {
     }
     return (await this.pool.query(text, params)).rows as T[];
   }
+}
+
+/** PostgreSQL's undefined_table, SQLite's "no such table" or a database file not there yet. */
+function notCreatedYet(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: string; message?: string };
+  return code === '42P01' || code === 'SQLITE_CANTOPEN' || (code === 'SQLITE_ERROR' && /^no such table/.test(message ?? ''));
 }
