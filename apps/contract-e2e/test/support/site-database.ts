@@ -90,8 +90,10 @@ export class SiteDatabase {
    * migration two start-ups both applied shows twice; started_at is the applying transaction's start.
    */
   async migrationRows(): Promise<{ name: string; finished: boolean; rolledBack: boolean; startedAt: string }[]> {
-    const rows = await this.query<{ migration_name: string; finished: boolean; rolled_back: boolean; started_at: string }>(
+    // Strict (rows, not query): "not even the history table" is what a cold-start test asserts.
+    const rows = await this.rows<{ migration_name: string; finished: boolean; rolled_back: boolean; started_at: string }>(
       'SELECT migration_name, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back, started_at::text AS started_at FROM "_prisma_migrations" ORDER BY migration_name',
+      [],
     );
     return rows.map((r) => ({ name: r.migration_name, finished: r.finished, rolledBack: r.rolled_back, startedAt: r.started_at }));
   }
