@@ -1,11 +1,18 @@
 import path from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import Database from 'better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
 import { StorageError } from './errors';
+import { PrismaClient as PgPrismaClient } from '../generated/pg/client';
+import { PrismaClient as SqlitePrismaClient } from '../generated/sqlite/client';
 import { classifyStorageError } from './driver-errors';
+import { ClassifyingPool } from './pg-connection-errors';
 import { createMicroClock, type Micros } from './micro-clock';
+import { migrateDeploy } from './migrations/deploy';
 import { PrismaTurnStore, type StorageClient, type StorageLogger } from './prisma-turn-store';
 import { POSTGRES_DIALECT, SQLITE_DIALECT } from './sql-dialect';
 import { securePrivateSqliteFile } from './private-files';
-import type { SqliteDirectWriter } from './sqlite-direct-write';
+import { driverError, SqliteDirectWriter } from './sqlite-direct-write';
 import { DEFAULT_DATA_DIR, redactUrl, resolveStorageTarget, type StorageTarget } from './storage-target';
 import type { TurnStore } from './turn-store';
 import { TURN_LIMITS, type TurnLimits } from './validate-turn';
@@ -62,7 +69,6 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Tur
 
   if (options.migrate !== false) {
     try {
-      const { migrateDeploy } = await import('./migrations/deploy.js');
       const { applied } = await migrateDeploy(target, {
         prismaDir: options.prismaDir,
         lockTimeoutMs: options.migrationLockTimeoutMs,
@@ -88,18 +94,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Tur
   return store;
 }
 
-/*
- * Each backend's driver, adapter and Prisma client are loaded when a store of that backend is
- * opened, not with this module (#17): a process that only uses the storage lib's errors and types
- * (the proxy's forwarding thread) never loads pg, Prisma's runtime or its query compiler, and the
- * storage worker loads one backend's.
- */
 async function openPostgres(url: string, options: OpenStorageOptions): Promise<PrismaTurnStore> {
-  const [{ PrismaPg }, { PrismaClient: PgPrismaClient }, { ClassifyingPool }] = await Promise.all([
-    import('@prisma/adapter-pg'),
-    import('../generated/pg/client.js'),
-    import('./pg-connection-errors.js'),
-  ]);
   const log = options.logger;
   const connectTimeout = options.connectTimeoutMs ?? 5_000;
   const pool = new ClassifyingPool({
@@ -135,12 +130,6 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<P
 }
 
 async function openSqlite(file: string, options: OpenStorageOptions): Promise<PrismaTurnStore> {
-  const [{ PrismaBetterSqlite3 }, { default: Database }, { PrismaClient: SqlitePrismaClient }, { driverError, SqliteDirectWriter }] = await Promise.all([
-    import('@prisma/adapter-better-sqlite3'),
-    import('better-sqlite3'),
-    import('../generated/sqlite/client.js'),
-    import('./sqlite-direct-write.js'),
-  ]);
   const busyTimeout = options.busyTimeoutMs ?? 5_000;
   const adapter = new PrismaBetterSqlite3({ url: file, timeout: busyTimeout });
   const client = new SqlitePrismaClient({ adapter }) as unknown as StorageClient;

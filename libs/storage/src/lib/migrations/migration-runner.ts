@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import type DatabaseConstructor from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { MigrationError } from '../errors';
 import type { StorageTarget } from '../storage-target';
 import { securePrivateSqliteFile } from '../private-files';
@@ -127,7 +128,7 @@ export async function readMigrationHistory(target: StorageTarget, folder: Migrat
   const session =
     target.backend === 'postgresql'
       ? await pgSession(target.url)
-      : sqliteSession(new (await sqliteDriver())(target.file, { timeout: 5_000, readonly: true, fileMustExist: true }));
+      : sqliteSession(new Database(target.file, { timeout: 5_000, readonly: true, fileMustExist: true }));
   try {
     return compareHistory(folder.migrations, await readRows(session, target.backend));
   } finally {
@@ -198,7 +199,6 @@ async function deployPostgres(url: string, folder: MigrationsFolder, options: De
 async function deploySqlite(file: string, folder: MigrationsFolder, options: DeployOptions): Promise<DeployResult> {
   // Whoever migrates first creates the file: private from the start, so its -wal/-shm are too (#13).
   securePrivateSqliteFile(file);
-  const Database = await sqliteDriver();
   const db = new Database(file, { timeout: options.busyTimeoutMs ?? 10_000 });
   const session = sqliteSession(db);
   try {
@@ -356,17 +356,7 @@ function sqliteTimestamp(date: Date): string {
   return date.toISOString().replace('Z', '+00:00');
 }
 
-/*
- * The drivers are loaded when a migration runs, not with this module (#17): the storage lib's
- * barrel exports migrateDeploy, and a process that only needs the lib's errors and types (the
- * proxy's forwarding thread) should not load pg and better-sqlite3 for it.
- */
-async function sqliteDriver(): Promise<typeof DatabaseConstructor> {
-  return (await import('better-sqlite3')).default;
-}
-
 async function pgSession(url: string): Promise<RunnerSession> {
-  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url, application_name: 'tapes-migrate' });
   // An 'error' event (server restart while idle) must not crash the process; the next query fails.
   client.on('error', () => undefined);
@@ -382,7 +372,7 @@ async function pgSession(url: string): Promise<RunnerSession> {
   };
 }
 
-function sqliteSession(db: DatabaseConstructor.Database): RunnerSession {
+function sqliteSession(db: Database.Database): RunnerSession {
   return {
     async query<T>(sql: string, params: unknown[] = []) {
       const stmt = db.prepare(sql);
