@@ -67,7 +67,7 @@ async function until(check: () => boolean): Promise<void> {
 const item = (i: number): Item => ({ requestId: `r${i}`, body: 'x'.repeat(100) });
 
 describe('DeliveryKit', () => {
-  it('journals, then delivers every item in order, and empties the journal', async () => {
+  it('journals, then delivers every item once, and empties the journal', async () => {
     const target = new Target();
     const { kit, budget, recorded } = await kitFor(target);
     kit.start();
@@ -76,7 +76,9 @@ describe('DeliveryKit', () => {
       expect(await kit.accept(item(i), 100)).toBe('journaled');
     }
     await until(() => target.delivered.length === 10);
-    expect(target.delivered).toEqual(Array.from({ length: 10 }, (_, i) => `r${i}`));
+    // Taken oldest first, but two at a time: one read back from the journal may finish after a
+    // younger one the kit still held in memory, so completion order is not capture order.
+    expect([...target.delivered].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `r${i}`));
     await until(() => budget.inUse === 0 && kit.stats().depth === 0);
     expect(recorded.dropped).toEqual([]);
     await kit.stop(1000);
