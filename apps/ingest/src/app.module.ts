@@ -14,6 +14,7 @@ import { OpenApiController } from './openapi/openapi.controller';
 import { ReadApiModule } from '@tapes/read-api';
 import { ViewerModule } from '@tapes/viewer-server';
 import { IngestNodesController } from './read/ingest-nodes.controller';
+import { SessionBackfillService } from './sessions/session-backfill.service';
 
 export interface IngestAppOptions {
   config: IngestConfig;
@@ -50,6 +51,7 @@ export class AppModule {
         IngestMetrics,
         IngestService,
         IngestBatchService,
+        SessionBackfillService,
         { provide: APP_FILTER, useClass: TapesExceptionFilter },
       ],
     };

@@ -18,11 +18,13 @@ export type {
   AncestryResult,
   AncestryOptions,
   ListOptions,
+  ListTurnIdsOptions,
   Page,
   GetTurnOptions,
 } from './lib/turn-store';
 export type { RederiveResult, DerivationFacts } from './lib/turn-rederive';
 export { storedTurnToCaptured } from './lib/stored-turn-capture';
+export { backfillSessions, rederiveStoredTurn, type SessionBackfillReport } from './lib/session-backfill';
 export {
   StorageError,
   InvalidTurnError,

@@ -1,6 +1,7 @@
 // The third public entry of libs/storage, for tests only: both backends as suites run on them.
 // Apps never import it (their bundles stay free of @tapes/testing).
-import { createTestPostgres, createTestSqlite } from '@tapes/testing';
+import { capturedTurn, createDefaultReducers, toTurnRecord, type TurnRecord } from '@tapes/capture';
+import { ANTHROPIC_FIXTURES, createTestPostgres, createTestSqlite, readFixture } from '@tapes/testing';
 import { openStorage, type TurnStore } from './index';
 
 export interface TestStoreBackend {
@@ -28,3 +29,31 @@ export const TEST_STORES: TestStoreBackend[] = [
     },
   },
 ];
+
+/**
+ * A Claude Code turn (its `x-claude-code-session-id` naming `sessionId`) as a build from before
+ * sessions existed stored it (#14): the raw request and response with their headers, and no session,
+ * usage or nodes (that build's reducer failed on it). What the session backfill must recover.
+ */
+export async function turnStoredBeforeSessions(requestId: string, sessionId: string, at: string): Promise<TurnRecord> {
+  const fixture = ANTHROPIC_FIXTURES.find((f) => f.name === 'anthropic_extra/claude_code_turn');
+  if (!fixture) throw new Error('the anthropic_extra/claude_code_turn fixture is missing');
+  const turn = capturedTurn({
+    requestId,
+    site: 'proxy',
+    provider: fixture.provider,
+    api: fixture.api,
+    method: 'POST',
+    path: fixture.path,
+    status: 200,
+    requestHeaders: { 'content-type': 'application/json', 'user-agent': 'claude-cli/2.0.31 (external, cli)', 'x-claude-code-session-id': sessionId },
+    responseHeaders: fixture.contentType ? { 'content-type': fixture.contentType } : {},
+    requestBody: Buffer.from(JSON.stringify(fixture.request)),
+    responseBody: readFixture(fixture.responseFile),
+    startedAt: new Date(at),
+    endedAt: new Date(Date.parse(at) + 2_000),
+  });
+  const { record } = await toTurnRecord(turn, { reducers: createDefaultReducers() });
+  const { session: _session, usage: _usage, cost: _cost, model: _model, nodeText: _text, ...rest } = record;
+  return { ...rest, nodes: [], outcome: 'unreduced', diagnostics: [{ code: 'reducer_error', detail: 'no reducer for anthropic.messages' }] };
+}

@@ -1,5 +1,5 @@
-import { createDefaultReducers, toTurnRecord } from '@tapes/capture';
-import { InvalidTurnError, storedTurnToCaptured, type TurnStore } from '@tapes/storage';
+import { createDefaultReducers } from '@tapes/capture';
+import { InvalidTurnError, rederiveStoredTurn, type TurnStore } from '@tapes/storage';
 import type { CliCommand, CommandContext } from '../cli-command';
 import { EXIT } from '../exit-codes';
 import { createProgress } from '../io/progress';
@@ -85,10 +85,8 @@ async function allTurnIds(store: TurnStore, since: Date | undefined, after: stri
 
 async function rederiveOne(store: TurnStore, id: string, reducers: ReturnType<typeof createDefaultReducers>, dryRun: boolean, report: RederiveReport): Promise<void> {
   try {
-    const stored = await store.getTurn(id, { bodies: true });
-    if (!stored) return; // deleted since the walk began (retention, DELETE sessions/:id)
-    const { record } = await toTurnRecord(storedTurnToCaptured(stored), { reducers });
-    const result = await store.rederiveTurn(id, record, { dryRun });
+    // Null: deleted since the walk began (retention, DELETE sessions/:id).
+    const result = await rederiveStoredTurn(store, id, reducers, { dryRun });
     if (result) tally(report, result);
   } catch (err) {
     // A turn the store refuses stays as it was and the run goes on; anything else (storage gone) ends it.

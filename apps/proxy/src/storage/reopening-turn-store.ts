@@ -6,6 +6,7 @@ import {
   type Backend,
   type GetTurnOptions,
   type ListOptions,
+  type ListTurnIdsOptions,
   type Page,
   type StoredNode,
   type StoredTurn,
@@ -110,7 +111,7 @@ export class ReopeningTurnStore implements TurnStore {
     return this.current().expireSessions(cutoff, options);
   }
 
-  listTurnIds(options?: { since?: Date; after?: string; limit?: number }): Promise<string[]> {
+  listTurnIds(options?: ListTurnIdsOptions): Promise<string[]> {
     return this.current().listTurnIds(options);
   }
 

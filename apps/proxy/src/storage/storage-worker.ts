@@ -1,8 +1,8 @@
 import { readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeCapturedTurn, sessionIdOf, toTurnRecord, type CapturedTurn } from '@tapes/capture';
-import type { TurnStore } from '@tapes/storage';
+import { decodeCapturedTurn, sessionIdOf, toTurnRecord, type CapturedTurn, type Reducer } from '@tapes/capture';
+import { backfillSessions, type TurnStore } from '@tapes/storage';
 import { loadReducers } from '../capture/reducer-source';
 import { openTurnStore, type StoreLog } from './open-turn-store';
 import { WORKER_METHODS, toWire, type FromWorker, type RecordReply, type RecordSummary, type StorageWorkerData, type ToWorker } from './storage-worker-protocol';
@@ -43,8 +43,10 @@ export function runStorageWorker(): void {
     }
   };
   const pending: ToWorker[] = [];
+  const stopping = new AbortController();
   const answer = async (call: ToWorker): Promise<void> => {
     if (!store) return;
+    if (call.method === 'close') stopping.abort();
     try {
       if (!(WORKER_METHODS as readonly string[]).includes(call.method)) throw new Error(`unknown storage method ${call.method}`);
       const value =
@@ -69,12 +71,27 @@ export function runStorageWorker(): void {
       store = opened;
       post({ type: 'ready', backend: opened.backend });
       for (const call of pending.splice(0)) void answer(call);
+      void backfill(opened, reducers, stopping.signal, log);
     },
     (err: unknown) => {
       post({ type: 'fatal', error: toWire(err) });
       port.close();
     },
   );
+}
+
+/**
+ * Turns stored before sessions existed get theirs (#14), here in the storage thread, beside new
+ * turns and never ahead of them on the forwarding thread; one line says what it did.
+ */
+async function backfill(store: TurnStore, reducers: readonly Reducer[], signal: AbortSignal, log: StoreLog): Promise<void> {
+  try {
+    const report = await backfillSessions(store, reducers, { signal });
+    if (report.backfilled > 0 || report.failed > 0) log.info({ ...report }, `sessions backfilled for ${report.backfilled} turns stored before sessions existed`);
+  } catch (err) {
+    // Storage away or closing: the rest is done at the next start.
+    if (!signal.aborted) log.warn({ err: err instanceof Error ? err.message : String(err) }, 'session backfill stopped; it goes on at the next start');
+  }
 }
 
 /** A Buffer arrives from the main thread as a plain Uint8Array (structured clone). */

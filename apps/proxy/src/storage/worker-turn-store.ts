@@ -10,6 +10,7 @@ import {
   type Backend,
   type GetTurnOptions,
   type ListOptions,
+  type ListTurnIdsOptions,
   type Page,
   type StoredNode,
   type StoredTurn,
@@ -168,7 +169,7 @@ export class WorkerTurnStore implements TurnStore {
     return this.call('expireSessions', [cutoff, options]);
   }
 
-  listTurnIds(options?: { since?: Date; after?: string; limit?: number }): Promise<string[]> {
+  listTurnIds(options?: ListTurnIdsOptions): Promise<string[]> {
     return this.call('listTurnIds', [options]);
   }
 

@@ -13,6 +13,7 @@ import {
   type AncestryResult,
   type GetTurnOptions,
   type ListOptions,
+  type ListTurnIdsOptions,
   type Page,
   type SearchHit,
   type SessionQuery,
@@ -440,12 +441,13 @@ export class PrismaTurnStore implements TurnStore {
     return total;
   }
 
-  async listTurnIds(options: { since?: Date; after?: string; limit?: number } = {}): Promise<string[]> {
+  async listTurnIds(options: ListTurnIdsOptions = {}): Promise<string[]> {
     const since = options.since;
     const rows = await this.run(() =>
       this.db.turn.findMany({
         where: {
           ...(options.after ? { id: { gt: options.after } } : {}),
+          ...(options.withoutSession ? { sessionId: null } : {}),
           ...(since ? { OR: [{ startedAt: { gte: since } }, { startedAt: null, createdAt: { gte: since } }] } : {}),
         },
         orderBy: { id: 'asc' },

@@ -207,6 +207,17 @@ export interface Stats {
  * storeTurn throws {@link InvalidTurnError} for a turn it refuses, list methods
  * {@link InvalidCursorError} for a cursor they did not produce.
  */
+/** Which turn ids {@link TurnStore.listTurnIds} walks. */
+export interface ListTurnIdsOptions {
+  /** Only turns that started (or, without a start time, were stored) at or after it. */
+  since?: Date;
+  /** The last id of the previous page. */
+  after?: string;
+  limit?: number;
+  /** Only turns without a session: stored before sessions existed (#14), for the backfill. */
+  withoutSession?: boolean;
+}
+
 export interface TurnStore {
   readonly backend: Backend;
 
@@ -264,10 +275,9 @@ export interface TurnStore {
 
   /**
    * Turn ids in id order (uuidv7: the order they were stored), keyset-paginated by the last id seen
-   * (`after`), for walking every turn resumably (`tapes rederive`). `since`: only turns that started
-   * (or, without a start time, were stored) at or after it.
+   * (`after`), for walking every turn resumably (`tapes rederive`, the session backfill).
    */
-  listTurnIds(options?: { since?: Date; after?: string; limit?: number }): Promise<string[]>;
+  listTurnIds(options?: ListTurnIdsOptions): Promise<string[]>;
 
   /**
    * Replaces a stored turn's derivation with `turn` — the same raw bytes reduced again (#16): its
