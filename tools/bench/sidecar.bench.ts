@@ -168,7 +168,7 @@ async function startSidecar(ingestUrl: string, spoolDir: string): Promise<{ chil
     SIDECAR_HTTP_PORT: String(httpPort),
     INGEST_URL: ingestUrl,
     INGEST_CONNECTIONS: String(INGEST_CONNECTIONS),
-    SPOOL_DIR: spoolDir,
+    TAPES_DATA_DIR: spoolDir, // the journal (spool) is <TAPES_DATA_DIR>/spool
     LOG_LEVEL: 'warn',
   });
   await waitFor(`http://127.0.0.1:${httpPort}/health/live`, sidecar.child, sidecar.output);

@@ -1,8 +1,7 @@
-import { MockUpstream, send } from '@tapes/testing';
+import { eventually, MockUpstream, send } from '@tapes/testing';
 import { BOMB_CODINGS, BOMB_DECODED_BYTES, bomb, residentMemory, type BombCoding } from '../support/bombs';
 import { disposeWorkdirs, ingestProcess, proxyProcess, type IngestProcess, type ProxyProcess } from '../support/capture-apps';
 import { FAULT_PATH, faultRequest } from '../support/fault-turns';
-import { eventually } from '../support/poll';
 import { metricByLabel, metricValue } from '../support/prometheus';
 import { SiteDatabase } from '../support/site-database';
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { bundlePath, type AppName } from './app-bundles';
-import { eventually } from './poll';
+import { eventually } from '@tapes/testing';
 
 export interface AppProcessOptions {
   app: AppName;
