@@ -39,4 +39,11 @@ describe('uuidv7', () => {
     expect(id).toMatch(/^01901234-5678-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Set(Array.from({ length: 1000 }, () => uuidv7())).size).toBe(1000);
   });
+
+  it('increases strictly, also for many ids within one millisecond (turn ids sort in the order they were stored)', () => {
+    // 10,000 ids take a few milliseconds at most: thousands share each one.
+    const ids = Array.from({ length: 10_000 }, () => uuidv7());
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
 });

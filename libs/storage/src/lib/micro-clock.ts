@@ -25,18 +25,42 @@ export function formatMicros(micros: Micros): string {
   return `${iso.slice(0, 23)}${sub}Z`;
 }
 
+/** uuidv7's last millisecond and counter (process-wide: one order for every store in the process). */
+const last = { ms: -1, counter: 0 };
+
 /**
- * A time-ordered UUID (RFC 9562 version 7): 48-bit millisecond timestamp, then random bits, so turn
- * ids sort roughly by creation time and index well.
+ * A time-ordered UUID (RFC 9562 version 7): 48-bit millisecond timestamp, then a 12-bit counter in
+ * `rand_a` (RFC 9562 §6.2, method 1), then random bits. Without `now`, ids this process makes are
+ * strictly increasing — also several in one millisecond, and if the clock steps back — so turn ids
+ * sort in the order turns were stored (listTurnIds, `tapes rederive`'s checkpoint). The counter
+ * starts at a random value in its lower half each millisecond; past its top the timestamp moves on
+ * by one. With `now`, the id carries exactly that time (no ordering state).
  */
-export function uuidv7(now: number = Date.now()): string {
+export function uuidv7(now?: number): string {
   const b = randomBytes(16);
-  let ts = BigInt(now);
+  let ms: number;
+  let counter: number;
+  if (now !== undefined) {
+    ms = now;
+    counter = b.readUInt16BE(6) & 0xfff;
+  } else {
+    const wall = Date.now();
+    if (wall > last.ms) {
+      last.ms = wall;
+      last.counter = b.readUInt16BE(6) & 0x7ff;
+    } else if (++last.counter > 0xfff) {
+      last.ms += 1;
+      last.counter = 0;
+    }
+    ms = last.ms;
+    counter = last.counter;
+  }
+  let ts = BigInt(ms);
   for (let i = 5; i >= 0; i--) {
     b[i] = Number(ts & 0xffn);
     ts >>= 8n;
   }
-  b.writeUInt8((b.readUInt8(6) & 0x0f) | 0x70, 6); // version 7
+  b.writeUInt16BE(0x7000 | counter, 6); // version 7, then the counter
   b.writeUInt8((b.readUInt8(8) & 0x3f) | 0x80, 8); // variant 10
   const hex = b.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
