@@ -41,16 +41,20 @@ describe('relay', () => {
   it('breaks the client response, not ends it, when the source fails', async () => {
     const source = new PassThrough();
     const server = await serve(source, []);
+    let arrived!: () => void;
+    const firstChunk = new Promise<void>((resolve) => (arrived = resolve));
     const clientError = new Promise<string>((resolve) =>
       http.get(server.url, (res) => {
-        res.on('data', () => undefined);
+        res.once('data', () => arrived());
         res.on('end', () => resolve('ended cleanly'));
         res.on('error', () => resolve('broken'));
         res.on('close', () => resolve(res.complete ? 'ended cleanly' : 'broken'));
       }),
     );
     source.write('partial');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Failed mid-relay: once the client has its first chunk (not after a fixed delay, which a loaded
+    // machine may spend before the relay even began).
+    await firstChunk;
     source.destroy(new Error('upstream reset'));
     expect(await clientError).toBe('broken');
     expect(await server.outcome).toEqual(new Error('upstream reset'));
