@@ -24,7 +24,7 @@ export async function openTurnStore(options: { url: string | undefined; dataDir:
     }
   };
   try {
-    return await open();
+    return await openOrTellWhy(open);
   } catch (err) {
     if (!(err instanceof StorageUnavailableError)) throw err;
     log.warn({ reason: err.reason, detail: err.message }, 'storage is unavailable at start-up: forwarding anyway, spooling turns until it answers');
@@ -38,6 +38,22 @@ export async function openTurnStore(options: { url: string | undefined; dataDir:
         else log.error({ detail: retryErr instanceof Error ? retryErr.message : String(retryErr) }, 'opening storage failed');
       },
     });
+  }
+}
+
+/**
+ * One more try after a failure that does not say the database is away: a connection lost while the
+ * store opens (pg's message-only "Connection terminated unexpectedly" in the middle of the
+ * migrations) looks like any other error. The second try tells them apart — a database that went
+ * away is now unreachable (waited out by the caller), a history an operator must fix fails the same
+ * way again. (The proxy listens before its store is open, #17, so such a loss must not stop it.)
+ */
+async function openOrTellWhy(open: () => Promise<TurnStore>): Promise<TurnStore> {
+  try {
+    return await open();
+  } catch (err) {
+    if (err instanceof StorageUnavailableError) throw err;
+    return open();
   }
 }
 
