@@ -14,7 +14,7 @@ import {
   migrateStatus,
   prismaFiles,
 } from '../src/lib/migrations/migrate';
-import { backends, chatNodes, turnRecord, type TestDatabase } from './support';
+import { backends, chatNodes, turnRecord, untilWaitingOnLock, type TestDatabase } from './support';
 
 const SOURCE_PRISMA_DIR = path.resolve(__dirname, '../prisma');
 
@@ -272,7 +272,7 @@ describe('PostgreSQL start-up under the migration lock', () => {
       const error = await migrateDeploy(resolveStorageTarget(db.url), { lockTimeoutMs: 200 }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'lock_timeout' });
       const waiting = migrateDeploy(resolveStorageTarget(db.url));
-      await new Promise((r) => setTimeout(r, 200));
+      await untilWaitingOnLock(holder, 'advisory');
       expect(await tableNames(resolveStorageTarget(db.url))).not.toContain('nodes'); // still waiting
       await holder.query('SELECT pg_advisory_unlock(72707369)');
       await expect(waiting).resolves.toMatchObject({ applied: migrationNames('postgresql') });

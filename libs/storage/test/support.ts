@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, Message, Usage } from '@tapes/llm';
 import { turnNodes, type Node } from '@tapes/merkle';
-import { createTestPostgres, createTestSqlite, takePostgresOffline, lockSqliteForWrites } from '@tapes/testing';
+import { createTestPostgres, createTestSqlite, eventually, takePostgresOffline, lockSqliteForWrites } from '@tapes/testing';
+import type pg from 'pg';
 import type { TurnRecord } from '@tapes/capture';
 import type { Backend } from '../src';
 
@@ -110,4 +111,21 @@ export function turnRecord(nodes: Node[], overrides: Partial<TurnRecord> = {}): 
 /** A unique agent name, so tests sharing one database can count and page their own nodes. */
 export function agentName(label: string): string {
   return `${label}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Waits until another session of `client`'s database is blocked waiting for a lock (`wait_event`
+ * `relation` for a table lock, `advisory` for pg_advisory_lock). Tests that need a statement stuck
+ * behind a lock wait for that, never for a fixed delay: on a loaded machine 100–200 ms passed before
+ * the statement reached the lock, and the test saw a different failure (#10).
+ */
+export async function untilWaitingOnLock(client: pg.Client, waitEvent: 'relation' | 'advisory'): Promise<void> {
+  await eventually(`a session waiting on a ${waitEvent} lock`, async () => {
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND wait_event = $1`,
+      [waitEvent],
+    );
+    return rows[0]!.n > 0 ? true : undefined;
+  });
 }

@@ -11,7 +11,7 @@ import {
   type StoredNode,
   type TurnStore,
 } from '../src';
-import { USAGE, agentName, backends, chatNodes, turnRecord, type TestDatabase } from './support';
+import { USAGE, agentName, backends, chatNodes, turnRecord, untilWaitingOnLock, type TestDatabase } from './support';
 
 describe.each(backends)('TurnStore on $name', ({ backend, create }) => {
   let db: TestDatabase;
@@ -552,7 +552,7 @@ describe.each(backends)('TurnStore on $name', ({ backend, create }) => {
           await blocker.query('BEGIN');
           await blocker.query('LOCK TABLE turns IN ACCESS EXCLUSIVE MODE');
           const stuck = s.storeTurn(turnRecord(chatNodes([['user', 'cut']], 'x'))).catch((e: unknown) => e);
-          await new Promise((r) => setTimeout(r, 200));
+          await untilWaitingOnLock(blocker, 'relation');
           await proxy.down('close');
           const error = await stuck;
           expect(error).toBeInstanceOf(StorageUnavailableError);
@@ -587,7 +587,7 @@ describe.each(backends)('TurnStore on $name', ({ backend, create }) => {
           await blocker.query('BEGIN');
           await blocker.query(`LOCK TABLE turns IN ACCESS EXCLUSIVE MODE`);
           const stuck = s.storeTurn(turnRecord(chatNodes([['user', 'blocked']], 'x'))).catch((e: unknown) => e);
-          await new Promise((r) => setTimeout(r, 100));
+          await untilWaitingOnLock(blocker, 'relation');
           await expect(s.ping()).rejects.toMatchObject({ code: 'storage_unavailable', reason: 'timeout' });
           await blocker.query('ROLLBACK');
           await stuck;

@@ -6,12 +6,16 @@ export type Micros = bigint;
 /**
  * A wall clock with microsecond resolution that never repeats or goes back within the process, so
  * the nodes of one turn get increasing created_at values (root first) and keyset pages are stable.
- * JS Dates only carry milliseconds; the sub-millisecond part comes from performance.now().
+ * JS Dates only carry milliseconds; the sub-millisecond part comes from performance.now(). The
+ * milliseconds are read from Date.now() on every call rather than from performance.timeOrigin plus
+ * the monotonic clock: that sum drifts from the wall clock whenever the system clock is stepped or
+ * slewed while the process runs (a long-lived proxy would stamp turns off by that much).
  */
 export function createMicroClock(): () => Micros {
   let last = 0n;
   return () => {
-    const now = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
+    const subMillis = Math.floor((performance.now() % 1) * 1000);
+    const now = BigInt(Date.now()) * 1000n + BigInt(subMillis);
     last = now > last ? now : last + 1n;
     return last;
   };
