@@ -1,4 +1,5 @@
 import type { TurnStore } from '@tapes/storage';
+import { eventually } from '@tapes/testing';
 import { RetentionSweeper } from './retention';
 
 /** A store that expires `pending` sessions, at most `limit` per call, and records the cutoffs asked for. */
@@ -32,7 +33,8 @@ describe('RetentionSweeper (TAPES_RETENTION)', () => {
     const { store, cutoffs } = expiringStore(5);
     const on = new RetentionSweeper(store, { retentionMs: 1_000, firstSweepMs: 0, intervalMs: 5 });
     on.onApplicationBootstrap();
-    for (let i = 0; i < 200 && cutoffs.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    // Waits for the sweeps, not for a time (a loaded machine can take seconds to run two 5 ms timers).
+    await eventually('two scheduled sweeps', () => (cutoffs.length >= 2 ? true : undefined));
     await on.onApplicationShutdown();
     const swept = cutoffs.length;
     expect(swept).toBeGreaterThanOrEqual(2); // it keeps sweeping on its schedule
