@@ -1,10 +1,6 @@
 import path from 'node:path';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
 import { StorageError } from './errors';
-import { PrismaClient as PgPrismaClient } from '../generated/pg/client';
-import { PrismaClient as SqlitePrismaClient } from '../generated/sqlite/client';
 import { classifyStorageError } from './driver-errors';
 import { ClassifyingPool } from './pg-connection-errors';
 import { createMicroClock, type Micros } from './micro-clock';
@@ -107,6 +103,11 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<P
     keepAlive: true,
     application_name: 'tapes',
   });
+  // Loaded here, not at the top: a SQLite store never loads PostgreSQL's client (and vice versa).
+  // `require` of the generated client (a relative path): the bundle keeps that module unevaluated
+  // until this runs; a dynamic import() of a relative path would need ESM resolution.
+  const { PrismaPg } = await import('@prisma/adapter-pg');
+  const { PrismaClient } = require('../generated/pg/client') as typeof import('../generated/pg/client');
   const adapter = new PrismaPg(pool, {
     disposeExternalPool: true,
     // An idle pooled connection dropped by the server (restart, pg_terminate_backend) emits
@@ -114,10 +115,10 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<P
     onPoolError: (err) => log?.warn({ err }, 'idle PostgreSQL connection lost'),
     onConnectionError: (err) => log?.warn({ err }, 'PostgreSQL connection error'),
   });
-  const client = new PgPrismaClient({ adapter }) as unknown as StorageClient;
+  const client = new PrismaClient({ adapter }) as unknown as StorageClient;
   return new PrismaTurnStore({
     backend: 'postgresql',
-    client,
+    client: () => Promise.resolve(client),
     dialect: POSTGRES_DIALECT,
     limits: { ...TURN_LIMITS, ...options.limits },
     clock: options.clock ?? createMicroClock(),
@@ -131,8 +132,6 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<P
 
 async function openSqlite(file: string, options: OpenStorageOptions): Promise<PrismaTurnStore> {
   const busyTimeout = options.busyTimeoutMs ?? 5_000;
-  const adapter = new PrismaBetterSqlite3({ url: file, timeout: busyTimeout });
-  const client = new SqlitePrismaClient({ adapter }) as unknown as StorageClient;
   const lock = fileLock(file);
   let direct: SqliteDirectWriter | undefined;
   try {
@@ -144,12 +143,11 @@ async function openSqlite(file: string, options: OpenStorageOptions): Promise<Pr
     db.pragma('synchronous = NORMAL');
   } catch (error) {
     direct?.close();
-    await client.$disconnect().catch(() => undefined);
     throw await classifyStorageError(driverError(error), 'sqlite');
   }
-  const store = new PrismaTurnStore({
+  return new PrismaTurnStore({
     backend: 'sqlite',
-    client,
+    client: () => sqlitePrismaClient(file, busyTimeout),
     dialect: SQLITE_DIALECT,
     limits: { ...TURN_LIMITS, ...options.limits },
     clock: options.clock ?? createMicroClock(),
@@ -159,19 +157,28 @@ async function openSqlite(file: string, options: OpenStorageOptions): Promise<Pr
     logger: options.logger,
     directWrite: direct,
   });
+}
+
+/**
+ * The SQLite store's Prisma client (reads, rederive, deletes), made on its first use: a proxy that
+ * only captures never loads it (#17). Its connection is set up as the direct one: WAL (readers
+ * never block the writer; also set by the migrations, kept here for migrate:false), enforced
+ * foreign keys (off by default in SQLite), and NORMAL sync, which in WAL mode is durable against
+ * application crashes and only risks the last commits on power loss.
+ */
+async function sqlitePrismaClient(file: string, busyTimeout: number): Promise<StorageClient> {
+  const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
+  const { PrismaClient } = require('../generated/sqlite/client') as typeof import('../generated/sqlite/client');
+  const client = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: file, timeout: busyTimeout }) }) as unknown as StorageClient;
   try {
-    // Per connection: WAL (readers never block the writer; also set by the migrations, kept here for
-    // migrate:false), enforced foreign keys (off by default in SQLite), and NORMAL sync, which in WAL
-    // mode is durable against application crashes and only risks the last commits on power loss.
     await client.$queryRawUnsafe('PRAGMA journal_mode = WAL');
     await client.$executeRawUnsafe('PRAGMA foreign_keys = ON');
     await client.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
+    return client;
   } catch (error) {
-    direct.close();
     await client.$disconnect().catch(() => undefined);
-    throw await classifyStorageError(error, 'sqlite');
+    throw error;
   }
-  return store;
 }
 
 /**

@@ -59,7 +59,13 @@ export interface StorageLogger {
 
 export interface PrismaTurnStoreOptions {
   backend: Backend;
-  client: StorageClient;
+  /**
+   * Makes the Prisma client, on first use. On SQLite with {@link directWrite}, storing, the open-time
+   * ping and the search index never need it, so the storage thread of a proxy that only captures
+   * never loads Prisma (#17: its client runtime and query compiler are ~90 MB of the thread's
+   * memory); the first read does. A failed attempt is tried again on the next call.
+   */
+  client: () => Promise<StorageClient>;
   dialect: SqlDialect;
   limits: TurnLimits;
   clock: () => Micros;
@@ -106,14 +112,30 @@ class DuplicateTurn extends Error {}
 /** The repository on Prisma 7 with a driver adapter; one class for both backends (see SqlDialect). */
 export class PrismaTurnStore implements TurnStore {
   readonly backend: Backend;
-  private readonly db: StorageClient;
   private readonly d: SqlDialect;
   private closed: Promise<void> | undefined;
+  private prisma: Promise<StorageClient> | undefined;
 
   constructor(private readonly options: PrismaTurnStoreOptions) {
     this.backend = options.backend;
-    this.db = options.client;
     this.d = options.dialect;
+  }
+
+  /** The Prisma client, made on first use (see {@link PrismaTurnStoreOptions.client}). */
+  private db(): Promise<StorageClient> {
+    if (!this.prisma) {
+      const made = this.options.client();
+      this.prisma = made;
+      made.catch(() => {
+        if (this.prisma === made) this.prisma = undefined;
+      });
+    }
+    return this.prisma;
+  }
+
+  /** Where plain SQL reads go: the direct SQLite connection when there is one, else Prisma. */
+  private async sql(): Promise<Queryable & { $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number> }> {
+    return this.options.directWrite?.tx ?? (await this.db());
   }
 
   async storeTurn(turn: TurnRecord): Promise<StoreResult> {
@@ -129,7 +151,7 @@ export class PrismaTurnStore implements TurnStore {
       if (first?.parent_hash && !parentFound) throw missingParent(first.parent_hash);
       try {
         if (direct) return await direct.transaction((tx) => this.write(tx, valid, true));
-        return await this.db.$transaction((tx) => this.write(tx, valid), this.options.transaction);
+        return await (await this.db()).$transaction((tx) => this.write(tx, valid), this.options.transaction);
       } catch (error) {
         if (error instanceof DuplicateTurn || isUniqueViolation(error, 'request_id')) {
           const original = await this.findStored(valid.turn.requestId);
@@ -148,7 +170,7 @@ export class PrismaTurnStore implements TurnStore {
     const { turn } = valid;
     return this.run(async () => {
       try {
-        const outcome = await writeTurnInOneStatement(this.db, valid, this.options.clock);
+        const outcome = await writeTurnInOneStatement(await this.db(), valid, this.options.clock);
         if (outcome.status === 'missing_parent') throw missingParent(turn.nodes[0]?.parent_hash ?? '');
         if (outcome.status === 'duplicate') return this.duplicateOf(outcome, turn);
         if (outcome.status !== 'lost_race') return outcome;
@@ -240,7 +262,7 @@ export class PrismaTurnStore implements TurnStore {
    * this path, which only retries take.
    */
   private async duplicateOf(existing: StoreResult, turn: TurnRecord): Promise<StoreResult> {
-    const stored = await this.db.turn.findUnique({ where: { id: existing.turnId }, select: { requestBody: true, responseBody: true } });
+    const stored = await (await this.db()).turn.findUnique({ where: { id: existing.turnId }, select: { requestBody: true, responseBody: true } });
     if (stored && sameBytes(stored.requestBody, turn.requestBody) && sameBytes(stored.responseBody, turn.responseBody)) return existing;
     throw new InvalidTurnError(
       'request_id_conflict',
@@ -250,7 +272,7 @@ export class PrismaTurnStore implements TurnStore {
   }
 
   private async findStored(requestId: string): Promise<StoreResult | null> {
-    const row = await this.db.turn.findUnique({
+    const row = await (await this.db()).turn.findUnique({
       where: { requestId },
       select: { id: true, headHash: true, nodeCount: true, newNodeCount: true },
     });
@@ -268,8 +290,9 @@ export class PrismaTurnStore implements TurnStore {
   private async preflight(
     requestId: string,
     parentHash: string | null,
-    db: Queryable = this.db,
+    direct?: Queryable,
   ): Promise<{ existing: StoreResult | null; parentFound: boolean }> {
+    const db = direct ?? (await this.db());
     const p = this.d.param.bind(this.d);
     const rows = await db.$queryRawUnsafe<
       { parent_found: number | bigint; id: string | null; head_hash: string | null; node_count: number | bigint | null; new_node_count: number | bigint | null }[]
@@ -297,7 +320,7 @@ export class PrismaTurnStore implements TurnStore {
   async getNode(hash: string): Promise<StoredNode | null> {
     if (typeof hash !== 'string') return null;
     return this.run(async () => {
-      const rows = await this.db.$queryRawUnsafe<NodeRow[]>(
+      const rows = await (await this.db()).$queryRawUnsafe<NodeRow[]>(
         `SELECT ${this.nodeColumns('n')} FROM nodes n WHERE n.hash = ${this.d.param(1)}`,
         hash,
       );
@@ -308,6 +331,7 @@ export class PrismaTurnStore implements TurnStore {
   async ancestry(hash: string, options: AncestryOptions = {}): Promise<AncestryResult | null> {
     const limit = options.limit === undefined ? Infinity : Math.max(1, Math.floor(options.limit));
     return this.run(async () => {
+      const db = await this.db();
       const nodes: StoredNode[] = [];
       const seen = new Set<string>();
       let next: string | null = hash;
@@ -315,7 +339,7 @@ export class PrismaTurnStore implements TurnStore {
       // no recursion cap that would report a false missing parent (ref §13 item 11).
       while (next !== null) {
         const want = Math.min(ANCESTRY_BATCH, limit - nodes.length);
-        const rows = await this.ancestryBatch(this.db, next, want);
+        const rows = await this.ancestryBatch(db, next, want);
         if (rows.length === 0) {
           if (nodes.length === 0) return null; // the start node itself is not stored
           return { nodes, complete: false, missingParent: next };
@@ -377,7 +401,7 @@ export class PrismaTurnStore implements TurnStore {
       }
       params.push(limit + 1);
       const dir = order === 'asc' ? 'ASC' : 'DESC';
-      const rows = await this.db.$queryRawUnsafe<NodeRow[]>(
+      const rows = await (await this.db()).$queryRawUnsafe<NodeRow[]>(
         `SELECT ${this.nodeColumns('n')} FROM nodes n ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
           ORDER BY n.created_at ${dir}, n.hash ${dir} LIMIT ${p()}`,
         ...params,
@@ -393,42 +417,43 @@ export class PrismaTurnStore implements TurnStore {
     const bodies = options.bodies ?? true;
     return this.run(async () => {
       const omit = bodies ? {} : { requestBody: true, responseBody: true } as const;
+      const db = await this.db();
       // By id first: a turn id is a uuid, so it can only collide with a requestId by contrivance.
       const row =
-        (await this.db.turn.findUnique({ where: { id: toColumn(idOrRequestId) }, omit })) ??
-        (await this.db.turn.findUnique({ where: { requestId: toColumn(idOrRequestId) }, omit }));
+        (await db.turn.findUnique({ where: { id: toColumn(idOrRequestId) }, omit })) ??
+        (await db.turn.findUnique({ where: { requestId: toColumn(idOrRequestId) }, omit }));
       return row ? toStoredTurn(row) : null;
     });
   }
 
   /** Creates the full-text index over turn_text if it is missing (it lives outside the migrations). */
   async prepareSearchIndex(): Promise<void> {
-    await this.run(() => ensureSearchIndex(this.db, this.d));
+    await this.run(async () => ensureSearchIndex(await this.sql(), this.d));
   }
 
   async listSessions(query: SessionQuery = {}): Promise<Page<SessionRow>> {
-    return this.run(() => new SessionQueries(this.db, this.d).list(query));
+    return this.run(async () => new SessionQueries(await this.db(), this.d).list(query));
   }
 
   async getSession(id: string): Promise<SessionRow | null> {
     if (typeof id !== 'string' || id === '') return null;
-    return this.run(() => new SessionQueries(this.db, this.d).get(toColumn(id)));
+    return this.run(async () => new SessionQueries(await this.db(), this.d).get(toColumn(id)));
   }
 
   async sessionTurns(id: string): Promise<TurnSummary[]> {
-    return this.run(() => new SessionQueries(this.db, this.d).turns(toColumn(id)));
+    return this.run(async () => new SessionQueries(await this.db(), this.d).turns(toColumn(id)));
   }
 
   async search(text: string, options: { limit?: number; cursor?: string; session?: string } = {}): Promise<Page<SearchHit>> {
-    return this.run(() => searchTurns(this.db, this.d, text, options));
+    return this.run(async () => searchTurns(await this.db(), this.d, text, options));
   }
 
   async deleteSession(id: string): Promise<{ turns: number; nodes: number } | null> {
-    return this.run(() => this.db.$transaction((tx) => deleteSessionIn(tx, this.d, toColumn(id)), this.options.transaction));
+    return this.run(async () => (await this.db()).$transaction((tx) => deleteSessionIn(tx, this.d, toColumn(id)), this.options.transaction));
   }
 
   async expireSessions(cutoff: Date, options: { limit?: number } = {}): Promise<{ sessions: number; turns: number; nodes: number }> {
-    const ids = await this.run(() => new SessionQueries(this.db, this.d).endedBefore(cutoff, options.limit ?? 100));
+    const ids = await this.run(async () => new SessionQueries(await this.db(), this.d).endedBefore(cutoff, options.limit ?? 100));
     const total = { sessions: 0, turns: 0, nodes: 0 };
     // One transaction per session, as DELETE sessions/:id: a sweep never holds the database long.
     for (const id of ids) {
@@ -442,19 +467,26 @@ export class PrismaTurnStore implements TurnStore {
   }
 
   async listTurnIds(options: ListTurnIdsOptions = {}): Promise<string[]> {
-    const since = options.since;
-    const rows = await this.run(() =>
-      this.db.turn.findMany({
-        where: {
-          ...(options.after ? { id: { gt: options.after } } : {}),
-          ...(options.withoutSession ? { sessionId: null } : {}),
-          ...(since ? { OR: [{ startedAt: { gte: since } }, { startedAt: null, createdAt: { gte: since } }] } : {}),
-        },
-        orderBy: { id: 'asc' },
-        // Ids only, so pages may be long: up to 10,000.
-        take: Math.min(10_000, Math.max(1, Math.floor(options.limit ?? 1_000))),
-        select: { id: true },
-      }),
+    // Plain SQL, so that on SQLite the startup session backfill (#14), which asks this first, runs
+    // on the direct connection and a capturing proxy never loads Prisma for it (#17). Times are
+    // bound as Dates, as Prisma binds them, so they compare with the stored DateTime columns.
+    const params: unknown[] = [];
+    const p = (value: unknown) => {
+      params.push(value);
+      return this.d.param(params.length);
+    };
+    const t = (value: Date) => {
+      params.push(value);
+      return this.d.timestamp(params.length);
+    };
+    const where: string[] = [];
+    if (options.after) where.push(`id > ${p(options.after)}`);
+    if (options.withoutSession) where.push('session_id IS NULL');
+    if (options.since) where.push(`(started_at >= ${t(options.since)} OR (started_at IS NULL AND created_at >= ${t(options.since)}))`);
+    // Ids only, so pages may be long: up to 10,000.
+    const limit = p(Math.min(10_000, Math.max(1, Math.floor(options.limit ?? 1_000))));
+    const rows = await this.run(async () =>
+      (await this.sql()).$queryRawUnsafe<{ id: string }[]>(`SELECT id FROM turns ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ASC LIMIT ${limit}`, ...params),
     );
     return rows.map((r) => r.id);
   }
@@ -462,27 +494,28 @@ export class PrismaTurnStore implements TurnStore {
   async rederiveTurn(turnId: string, turn: TurnRecord, options: { dryRun?: boolean } = {}): Promise<RederiveResult | null> {
     // Checked and written exactly as storeTurn checks and writes (hashes on the record as given, text in its column form).
     const valid = columnForm(validateTurn(turn, this.options.limits));
-    return this.run(() => this.db.$transaction((tx) => rederiveTurnIn(tx, this.d, valid, turnId, this.options.clock, options.dryRun === true), this.options.transaction));
+    return this.run(async () => (await this.db()).$transaction((tx) => rederiveTurnIn(tx, this.d, valid, turnId, this.options.clock, options.dryRun === true), this.options.transaction));
   }
 
   async stats(options: { since?: Date; until?: Date } = {}): Promise<Stats> {
-    return this.run(() => statsOf(this.db, this.d, options));
+    return this.run(async () => statsOf(await this.db(), this.d, options));
   }
 
   async hasTurn(requestId: string): Promise<boolean> {
-    return this.run(async () => (await this.db.turn.count({ where: { requestId: toColumn(requestId) } })) > 0);
+    return this.run(async () => (await (await this.db()).turn.count({ where: { requestId: toColumn(requestId) } })) > 0);
   }
 
   async counts(): Promise<{ nodes: number; turns: number }> {
     return this.run(async () => {
-      const [nodes, turns] = [await this.db.node.count(), await this.db.turn.count()];
+      const db = await this.db();
+      const [nodes, turns] = [await db.node.count(), await db.turn.count()];
       return { nodes, turns };
     });
   }
 
   async ping(): Promise<void> {
     await this.run(async () => {
-      await this.db.$queryRawUnsafe('SELECT 1');
+      await (await this.sql()).$queryRawUnsafe('SELECT 1');
     });
   }
 
@@ -490,7 +523,8 @@ export class PrismaTurnStore implements TurnStore {
     this.closed ??= (async () => {
       try {
         this.options.directWrite?.close();
-        await this.db.$disconnect();
+        const client = await this.prisma?.catch(() => undefined);
+        await client?.$disconnect();
       } finally {
         await this.options.onClose?.();
       }
