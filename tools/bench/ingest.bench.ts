@@ -26,7 +26,14 @@
  *     turn (its chain of nodes ON CONFLICT DO NOTHING, the turn, its text, the session upsert), from
  *     as many clients as ingest's pool has: what PostgreSQL must spend on these rows whatever the
  *     application, so PostgreSQL CPU per turn of phase 2 over phase 3 is tapes' overhead on the server;
- *  4. (unless --no-sqlite) the same load on the embedded SQLite backend, ingest's CPU only.
+ *  4. POST /v1/ingest again, paced at 80 % of the bare driver's rate (autocannon's overallRate,
+ *     latency measured from when each request was due): the p99 an operator sees at that load;
+ *  5. (unless --no-sqlite) phases 2–4 on the embedded SQLite backend: ingest at full speed, the same
+ *     rows written again with `better-sqlite3` alone (one transaction per turn, into a fresh migrated
+ *     file with the same indexes and full-text triggers), and ingest paced at 80 % of that rate.
+ *
+ * The targets (#17) are ratios within the run: ingest's rate ≥ 0.6× the bare driver's, and p99 <
+ * 50 ms when paced at 80 % of the bare driver's rate; the last lines print both for each backend.
  *
  * Figures are per CPU-second as well as per wall second: turns per ingest core-second is what one
  * replica sustains with a core to itself; turns per PostgreSQL core-second is what each core of the
@@ -35,6 +42,7 @@
  */
 import './lib/aliases';
 import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,12 +93,13 @@ interface Phase {
 async function measured(
   name: string,
   meters: { ingest?: CpuMeter; pg?: CpuMeter; background?: CpuMeter },
-  run: () => Promise<{ count: number; p50?: number; p99?: number; failures?: number }>,
+  run: () => Promise<{ count: number; p50?: number; p99?: number; failures?: number; wallSeconds?: number }>,
 ): Promise<Phase> {
   await Promise.all(Object.values(meters).map((m) => m.start()));
   const started = performance.now();
   const result = await run();
-  const wallSeconds = (performance.now() - started) / 1000;
+  // A run may name its own duration (the load's, without waiting for the store to settle).
+  const wallSeconds = result.wallSeconds ?? (performance.now() - started) / 1000;
   const [ingestCpu, pgCpu, pgBackground] = await Promise.all([meters.ingest?.stop(), meters.pg?.stop(), meters.background?.stop()]);
   return {
     name,
@@ -118,12 +127,16 @@ async function autocannonRun(url: string, options: Partial<autocannon.Options>):
   return { count: r['2xx'], p50: r.latency.p50, p99: r.latency.p99, failures };
 }
 
-/** Posts turns to ingest for `seconds`, numbered on from `counter.n`. */
-function postTurns(base: string, run: string, counter: { n: number }): Promise<{ count: number; p50: number; p99: number; failures: number }> {
+/**
+ * Posts turns to ingest for `seconds`, numbered on from `counter.n`; with `rate`, paced at that many
+ * per second overall (latency then counts from when a request was due, not when it went out).
+ */
+function postTurns(base: string, run: string, counter: { n: number }, rate?: number): Promise<{ count: number; p50: number; p99: number; failures: number }> {
   return autocannonRun(`${base}/v1/ingest`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     requests: [{ setupRequest: (req) => ({ ...req, body: turnBody(counter.n++, run) }) }],
+    ...(rate !== undefined ? { overallRate: Math.max(1, Math.round(rate)) } : {}),
   });
 }
 
@@ -244,6 +257,91 @@ async function bareDriver(url: string, rows: Awaited<ReturnType<typeof storedRow
   return stored;
 }
 
+/** What ingest stored in its SQLite file, grouped per turn as one transaction writes them, in stored order. */
+function storedSqliteRows(file: string): Array<{ turn: Row; chain: Row[]; text: Row | undefined; session: Row | undefined }> {
+  const db = new Database(file, { readonly: true });
+  try {
+    // One read transaction: one snapshot of the file, whatever ingest commits meanwhile.
+    db.exec('BEGIN');
+    const all = (sql: string) => db.prepare(sql).all() as Row[];
+    const nodes = new Map(all('SELECT * FROM nodes').map((n) => [String(n['hash']), n]));
+    const texts = new Map(all('SELECT * FROM turn_text').map((t) => [String(t['turn_id']), t]));
+    const sessions = new Map(all('SELECT * FROM sessions').map((x) => [String(x['id']), x]));
+    return all('SELECT * FROM turns ORDER BY created_at, id').map((turn) => {
+      const chain: Row[] = [];
+      for (let hash = turn['head_hash'] as string | null; hash; ) {
+        const node = nodes.get(hash);
+        if (!node) throw new Error(`node ${hash} of turn ${String(turn['id'])} is not stored`);
+        chain.unshift(node);
+        hash = node['parent_hash'] as string | null;
+      }
+      return { turn, chain, text: texts.get(String(turn['id'])), session: turn['session_id'] ? sessions.get(String(turn['session_id'])) : undefined };
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** The number of turns in a SQLite file once two reads 500 ms apart agree (ingest may still be storing). */
+async function settledSqliteTurnCount(file: string): Promise<number> {
+  let last = -1;
+  for (;;) {
+    const db = new Database(file, { readonly: true });
+    const now = (db.prepare('SELECT COUNT(*) AS n FROM turns').get() as { n: number }).n;
+    db.close();
+    if (now === last) return now;
+    last = now;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** `INSERT … VALUES (?, …)` for better-sqlite3: one prepared statement per table and column set. */
+function sqliteInserter(db: Database.Database) {
+  const statements = new Map<string, Database.Statement>();
+  return (table: string, row: Row, suffix = '') => {
+    const columns = Object.keys(row);
+    const key = `${table}|${columns.join(',')}|${suffix}`;
+    let statement = statements.get(key);
+    if (!statement) {
+      statement = db.prepare(`INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${suffix}`);
+      statements.set(key, statement);
+    }
+    statement.run(...columns.map((c) => row[c]));
+  };
+}
+
+/**
+ * Phase 5's baseline: the same rows through better-sqlite3 alone, one transaction per turn (its
+ * nodes INSERT OR IGNORE, the turn, its text — the full-text trigger fires as it did for ingest —
+ * and the session upsert), with the pragmas the store opens its file with.
+ */
+function bareSqlite(file: string, rows: ReturnType<typeof storedSqliteRows>): number {
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    const insert = sqliteInserter(db);
+    const one = db.transaction((next: (typeof rows)[number]) => {
+      for (const node of next.chain) insert('nodes', node, 'ON CONFLICT (hash) DO NOTHING');
+      insert('turns', next.turn);
+      if (next.text) insert('turn_text', next.text);
+      if (next.session) {
+        insert(
+          'sessions',
+          next.session,
+          `ON CONFLICT (id) DO UPDATE SET ended_at = MAX(sessions.ended_at, excluded.ended_at), turn_count = sessions.turn_count + 1,
+           complete_count = sessions.complete_count + 1, input_tokens = sessions.input_tokens + 900, output_tokens = sessions.output_tokens + 20`,
+        );
+      }
+    });
+    for (const next of rows) one(next);
+    return rows.length;
+  } finally {
+    db.close();
+  }
+}
+
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
 function printPhases(phases: Phase[]): void {
@@ -265,6 +363,14 @@ function printPhases(phases: Phase[]): void {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(line(header));
   for (const r of rows) console.log(line(r));
+}
+
+/** One backend's figures against the targets, in words: met or missed, and by how much. */
+function targetLine(backend: string, posted: Phase, bare: Phase, paced: Phase): string {
+  const ratio = posted.turns / posted.wallSeconds / (bare.turns / bare.wallSeconds);
+  const p99 = paced.p99 ?? Number.NaN;
+  const pacedRate = paced.turns / paced.wallSeconds;
+  return `${backend}: ingest ${fmt(posted.turns / posted.wallSeconds)}/s vs bare driver ${fmt(bare.turns / bare.wallSeconds)}/s = ${ratio.toFixed(2)}× (${ratio >= 0.6 ? 'met' : 'missed'}); paced at ${fmt(0.8 * (bare.turns / bare.wallSeconds))}/s (reached ${fmt(pacedRate)}/s): p99 ${fmt(p99)} ms (${p99 < 50 ? 'met' : 'missed'})`;
 }
 
 async function main(): Promise<void> {
@@ -295,13 +401,15 @@ async function main(): Promise<void> {
     const loadCpuBefore = process.cpuUsage();
     // Counted from the database once it stops growing: autocannon stops counting at the deadline
     // with up to `connections` posts in flight, which ingest still stores (and spends CPU on).
+    // The rate is over the load's duration; the CPU meters run on until the count settles.
     const posted = await measured('POST /v1/ingest, PostgreSQL', { ingest: new CpuMeter(() => [ingestPid]), ...pgMeters() }, async () => {
+      const loadStarted = performance.now();
       const result = await postTurns(ingest.base, run, counter);
-      return { ...result, count: (await settledTurnCount(tapesDb.url)) - warmedUp.size };
+      const wallSeconds = (performance.now() - loadStarted) / 1000;
+      return { ...result, wallSeconds, count: (await settledTurnCount(tapesDb.url)) - warmedUp.size };
     });
     const loadCpu = process.cpuUsage(loadCpuBefore);
     phases.push(posted);
-    await ingest.stop();
 
     // The bare-driver baseline: the same rows, pg alone, into a fresh database with the same schema and indexes.
     await (await openStorage({ url: baselineDb.url })).close();
@@ -314,18 +422,50 @@ async function main(): Promise<void> {
       count: await bareDriver(baselineDb.url, measuredRows),
     }));
     phases.push(bare);
+    // Ingest was idle meanwhile; now paced at 80 % of what the bare driver sustained.
+    const pgPaced = await measured('POST /v1/ingest, PostgreSQL, paced at 80 % of bare', { ingest: new CpuMeter(() => [ingestPid]) }, () =>
+      postTurns(ingest.base, run, counter, 0.8 * (bare.turns / bare.wallSeconds)),
+    );
+    phases.push(pgPaced);
+    await ingest.stop();
+    const targets = [targetLine('PostgreSQL', posted, bare, pgPaced)];
 
     if (withSqlite) {
       const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tapes-bench-sqlite-'));
+      const bareDir = mkdtempSync(path.join(os.tmpdir(), 'tapes-bench-sqlite-bare-'));
       try {
         const lite = await startIngest(bundle.main, { TAPES_DATA_DIR: dataDir });
         const litePid = lite.child.pid!;
         const liteCounter = { n: 0 };
         await autocannon({ url: `${lite.base}/v1/ingest`, connections, amount: 200, method: 'POST', headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (req) => ({ ...req, body: turnBody(liteCounter.n++, `${run}-lite`) }) }] });
-        phases.push(await measured('POST /v1/ingest, SQLite (in ingest)', { ingest: new CpuMeter(() => [litePid]) }, () => postTurns(lite.base, `${run}-lite`, liteCounter)));
+        const liteFile = path.join(dataDir, 'tapes.db');
+        await settledSqliteTurnCount(liteFile);
+        const liteWarm = new Set(storedSqliteRows(liteFile).map((r) => String(r.turn['id'])));
+        // As on PostgreSQL: the rate over the load's duration, the turns counted once stored.
+        const litePosted = await measured('POST /v1/ingest, SQLite (in ingest)', { ingest: new CpuMeter(() => [litePid]) }, async () => {
+          const loadStarted = performance.now();
+          const result = await postTurns(lite.base, `${run}-lite`, liteCounter);
+          const wallSeconds = (performance.now() - loadStarted) / 1000;
+          return { ...result, wallSeconds, count: (await settledSqliteTurnCount(liteFile)) - liteWarm.size };
+        });
+        phases.push(litePosted);
+        // The same rows again, better-sqlite3 alone, into a fresh file the store migrated.
+        await (await openStorage({ dataDir: bareDir })).close();
+        const liteRows = storedSqliteRows(liteFile);
+        const bareFile = path.join(bareDir, 'tapes.db');
+        bareSqlite(bareFile, liteRows.filter((r) => liteWarm.has(String(r.turn['id']))));
+        const liteMeasured = liteRows.filter((r) => !liteWarm.has(String(r.turn['id'])));
+        const liteBare = await measured('bare driver, same rows (better-sqlite3)', {}, async () => ({ count: bareSqlite(bareFile, liteMeasured) }));
+        phases.push(liteBare);
+        const litePaced = await measured('POST /v1/ingest, SQLite, paced at 80 % of bare', { ingest: new CpuMeter(() => [litePid]) }, () =>
+          postTurns(lite.base, `${run}-lite`, liteCounter, 0.8 * (liteBare.turns / liteBare.wallSeconds)),
+        );
+        phases.push(litePaced);
         await lite.stop();
+        targets.push(targetLine('SQLite', litePosted, liteBare, litePaced));
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
+        rmSync(bareDir, { recursive: true, force: true });
       }
     }
 
@@ -342,6 +482,7 @@ ingest CPU per turn ${(perTurnIngest * 1000).toFixed(2)} ms = ${(perTurnIngest /
 PostgreSQL background processes (shared with the server's other users) during the ingest phase: ${posted.pgBackground?.toFixed(1)} CPU s, bare-driver phase: ${bare.pgBackground?.toFixed(1)} CPU s
 load generator (this process) during the ingest phase: ${((loadCpu.user + loadCpu.system) / 1e6).toFixed(1)} CPU s
 stored ${rows.length} turns (${warmedUp.size} of them in the warm-up), ${new Set(rows.flatMap((r) => r.chain.map((n) => n['hash']))).size} unique nodes, ${rows.reduce((s, r) => s + r.chain.length, 0)} node references`);
+    console.log(`\ntargets (#17): ingest ≥ 0.6× the bare driver's rate; p99 < 50 ms paced at 80 % of it\n${targets.join('\n')}`);
   } finally {
     await monitor.end();
     await tapesDb.drop();
