@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { StorageError } from './errors';
 import { classifyStorageError } from './driver-errors';
 import { ClassifyingPool } from './pg-connection-errors';
+import { PgDirectQuery } from './pg-direct-query';
 import { createMicroClock, type Micros } from './micro-clock';
 import { migrateDeploy } from './migrations/deploy';
 import { PrismaTurnStore, type StorageClient, type StorageLogger } from './prisma-turn-store';
@@ -119,6 +120,7 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<P
   return new PrismaTurnStore({
     backend: 'postgresql',
     client: () => Promise.resolve(client),
+    directPg: new PgDirectQuery(pool),
     dialect: POSTGRES_DIALECT,
     limits: { ...TURN_LIMITS, ...options.limits },
     clock: options.clock ?? createMicroClock(),

@@ -31,6 +31,7 @@ import { deleteSessionIn } from './session-delete';
 import { statsOf } from './stats-queries';
 import type { CaptureSite, ChunkMark, HeaderRecord, TurnOutcome, TurnRecord } from '@tapes/capture';
 import { type TurnLimits, type ValidatedTurn, validateTurn } from './validate-turn';
+import type { PgDirectQuery } from './pg-direct-query';
 import { writeTurnInOneStatement } from './pg-single-statement-write';
 import { sessionUpsert } from './session-write';
 import { newNodesText } from './turn-facts';
@@ -80,6 +81,8 @@ export interface PrismaTurnStoreOptions {
   onClose?: () => Promise<void> | void;
   /** SQLite: storeTurn's own connection with cached statements (#17); Prisma does everything else. */
   directWrite?: SqliteDirectWriter;
+  /** PostgreSQL: storeTurn's one statement straight on the pool (#17, see pg-direct-query.ts). */
+  directPg?: PgDirectQuery;
 }
 
 interface NodeRow {
@@ -170,7 +173,7 @@ export class PrismaTurnStore implements TurnStore {
     const { turn } = valid;
     return this.run(async () => {
       try {
-        const outcome = await writeTurnInOneStatement(await this.db(), valid, this.options.clock);
+        const outcome = await writeTurnInOneStatement(this.options.directPg ?? (await this.db()), valid, this.options.clock);
         if (outcome.status === 'missing_parent') throw missingParent(turn.nodes[0]?.parent_hash ?? '');
         if (outcome.status === 'duplicate') return this.duplicateOf(outcome, turn);
         if (outcome.status !== 'lost_race') return outcome;
