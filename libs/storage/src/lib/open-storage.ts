@@ -120,7 +120,9 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<P
   return new PrismaTurnStore({
     backend: 'postgresql',
     client: () => Promise.resolve(client),
-    directPg: new PgDirectQuery(pool),
+    directPg: new PgDirectQuery(pool, (sqlState) =>
+      log?.info({ sqlState }, 'PostgreSQL refused a prepared statement (a transaction-mode pooler?): storing turns with unnamed statements from now on'),
+    ),
     dialect: POSTGRES_DIALECT,
     limits: { ...TURN_LIMITS, ...options.limits },
     clock: options.clock ?? createMicroClock(),

@@ -22,14 +22,33 @@ interface OutcomeRow {
   dup_new_nodes: number | bigint | null;
 }
 
-const NODE_COLUMNS = ['hash', 'parent_hash', 'type', 'role', 'content', 'model', 'provider', 'agent_name', 'stop_reason', 'usage', 'project', 'turn_id', 'created_at'];
-const NODE_TYPES = ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'timestamptz'];
+/** The node columns, and the array type each is sent as (one array per column, whatever the turn's length). */
+const NODE_ARRAYS: Array<[column: string, type: string]> = [
+  ['hash', 'text[]'],
+  ['parent_hash', 'text[]'],
+  ['type', 'text[]'],
+  ['role', 'text[]'],
+  ['content', 'text[]'],
+  ['model', 'text[]'],
+  ['provider', 'text[]'],
+  ['agent_name', 'text[]'],
+  ['stop_reason', 'text[]'],
+  ['usage', 'text[]'],
+  ['project', 'text[]'],
+  ['created_at', 'timestamptz[]'],
+];
 
 /**
  * Stores a turn on PostgreSQL in ONE statement (one round trip, atomic by itself): the duplicate
  * and parent checks, the nodes, and the turn row, as data-modifying CTEs. It exists because the
  * same work as an interactive transaction costs ~5 round trips plus Prisma's per-statement
  * overhead, which capped ingest well below its target (tools/bench/ingest.bench.ts).
+ *
+ * The statement's text does not depend on the turn's length: nodes and search texts travel as one
+ * array per column (`unnest`), so there are only a handful of distinct texts (by outcome, and
+ * whether the turn has a session), which `PgDirectQuery` prepares once per connection. Parsing and
+ * planning a statement with 13 parameters per node was most of PostgreSQL's CPU per turn: with
+ * it prepared, PostgreSQL spends less per turn than the bare driver's plain inserts (#17).
  *
  * Nodes are upserted with `ON CONFLICT (hash) DO UPDATE … WHERE` the stored row lacks usage or a
  * stop reason this turn has: unlike a separate UPDATE (which would not see a row a concurrent
@@ -48,7 +67,8 @@ export async function writeTurnInOneStatement(db: Queryable, valid: ValidatedTur
   };
 
   const id = uuidv7();
-  const rows = turn.nodes.map((node, i) => {
+  const columns = NODE_ARRAYS.map((): unknown[] => []);
+  turn.nodes.forEach((node, i) => {
     const b = node.bucket;
     const values = [
       node.hash,
@@ -62,16 +82,17 @@ export async function writeTurnInOneStatement(db: Queryable, valid: ValidatedTur
       node.stop_reason || null,
       node.usage ? JSON.stringify(node.usage) : null,
       node.project || null,
-      id,
       // Increasing per node: a turn's nodes sort root first even within one statement.
       formatMicros(clock()),
     ];
-    return `(${values.map((v, k) => p(v, NODE_TYPES[k] as string)).join(', ')})`;
+    values.forEach((value, k) => columns[k]?.push(value));
   });
+  const nodeArrays = NODE_ARRAYS.map(([, type], k) => p(columns[k], type));
+  const turnId = p(id, 'text');
 
   const headHash = turn.nodes.at(-1)?.hash ?? null;
   const turnValues = [
-    p(id, 'text'),
+    turnId,
     '$1::text',
     p(turn.provider, 'text'),
     p(turn.api ?? null, 'text'),
@@ -111,16 +132,15 @@ export async function writeTurnInOneStatement(db: Queryable, valid: ValidatedTur
     p(facts.priceVersion, 'text'),
   ];
   // The search text: each node's, joined for those this statement inserted (in chain order).
-  const texts = facts.nodeText.map((text, i) => (text ? `(${p(turn.nodes[i]?.hash, 'text')}, ${i}, ${p(text, 'text')})` : '')).filter(Boolean);
+  const withText = facts.nodeText.flatMap((text, i) => (text ? [i] : []));
+  const textHashes = p(withText.map((i) => turn.nodes[i]?.hash), 'text[]');
+  const texts = p(withText.map((i) => facts.nodeText[i]), 'text[]');
   const sessionId = facts.sessionId;
   const sessionCte =
     sessionId === null ? '' : `,
   s AS (${sessionUpsert(POSTGRES_DIALECT, { ...facts, sessionId }, turn, p, 'EXISTS (SELECT 1 FROM t)')} RETURNING id)`;
-  const textCte =
-    texts.length === 0 || rows.length === 0
-      ? ''
-      : `,
-  vt (hash, ord, text) AS (VALUES ${texts.join(', ')}),
+  const textCte = `,
+  vt AS (SELECT * FROM unnest(${textHashes}, ${texts}) WITH ORDINALITY AS vt(hash, text, ord)),
   tt AS (
     INSERT INTO turn_text (turn_id, session_id, text)
     SELECT (SELECT id FROM t), ${p(sessionId, 'text')}, string_agg(vt.text, E'\n' ORDER BY vt.ord)
@@ -129,13 +149,11 @@ export async function writeTurnInOneStatement(db: Queryable, valid: ValidatedTur
     HAVING count(*) > 0
     RETURNING turn_id)`;
 
-  const nodesCte =
-    rows.length === 0
-      ? `ins AS (SELECT NULL::text AS hash, false AS inserted WHERE false)`
-      : `v (${NODE_COLUMNS.join(', ')}) AS (VALUES ${rows.join(', ')}),
+  const nodeColumns = NODE_ARRAYS.map(([column]) => column);
+  const nodesCte = `v AS (SELECT * FROM unnest(${nodeArrays.join(', ')}) AS v(${nodeColumns.join(', ')})),
   ins AS (
-    INSERT INTO nodes (${NODE_COLUMNS.join(', ')})
-    SELECT * FROM v WHERE (SELECT ok FROM go)
+    INSERT INTO nodes (${nodeColumns.join(', ')}, turn_id)
+    SELECT v.*, ${turnId} FROM v WHERE (SELECT ok FROM go)
     ON CONFLICT (hash) DO UPDATE
        SET usage = COALESCE(nodes.usage, EXCLUDED.usage), stop_reason = COALESCE(nodes.stop_reason, EXCLUDED.stop_reason)
      WHERE (nodes.usage IS NULL AND EXCLUDED.usage IS NOT NULL) OR (nodes.stop_reason IS NULL AND EXCLUDED.stop_reason IS NOT NULL)

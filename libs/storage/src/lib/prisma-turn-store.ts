@@ -145,7 +145,7 @@ export class PrismaTurnStore implements TurnStore {
     // Checked on the record as given (hashes), written in its column form (#12: any text stores).
     const valid = columnForm(validateTurn(turn, this.options.limits));
     // One statement carries up to 15 bind parameters per node; very long turns take the chunked path.
-    if (this.backend === 'postgresql' && turn.nodes.length <= SINGLE_STATEMENT_MAX_NODES) return this.storeTurnInOneStatement(valid);
+    if (this.options.directPg && turn.nodes.length <= SINGLE_STATEMENT_MAX_NODES) return this.storeTurnInOneStatement(this.options.directPg, valid);
     const direct = this.options.directWrite;
     return this.run(async () => {
       const first = turn.nodes[0];
@@ -169,11 +169,11 @@ export class PrismaTurnStore implements TurnStore {
   }
 
   /** PostgreSQL: the whole store as one statement (see pg-single-statement-write.ts). */
-  private storeTurnInOneStatement(valid: ValidatedTurn): Promise<StoreResult> {
+  private storeTurnInOneStatement(db: PgDirectQuery, valid: ValidatedTurn): Promise<StoreResult> {
     const { turn } = valid;
     return this.run(async () => {
       try {
-        const outcome = await writeTurnInOneStatement(this.options.directPg ?? (await this.db()), valid, this.options.clock);
+        const outcome = await writeTurnInOneStatement(db, valid, this.options.clock);
         if (outcome.status === 'missing_parent') throw missingParent(turn.nodes[0]?.parent_hash ?? '');
         if (outcome.status === 'duplicate') return this.duplicateOf(outcome, turn);
         if (outcome.status !== 'lost_race') return outcome;
