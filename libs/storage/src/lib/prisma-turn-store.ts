@@ -104,7 +104,11 @@ interface NodeRow {
 
 const NODE_COLUMNS = ['hash', 'parent_hash', 'type', 'role', 'content', 'model', 'provider', 'agent_name', 'stop_reason', 'usage', 'project', 'turn_id'];
 
-/** Longest turn stored in one PostgreSQL statement (13 parameters per node, plus 2 of search text, of 65,535). */
+/**
+ * Longest turn stored in one PostgreSQL statement. Its parameters no longer grow with the turn
+ * (one array per column); the bound keeps one statement's arrays moderate, and longer turns take
+ * the chunked transaction path, as before.
+ */
 const SINGLE_STATEMENT_MAX_NODES = 4_000;
 /** Ancestors fetched per recursive query; the walk continues from the last one (no total cap). */
 const ANCESTRY_BATCH = 2_000;
@@ -144,7 +148,7 @@ export class PrismaTurnStore implements TurnStore {
   async storeTurn(turn: TurnRecord): Promise<StoreResult> {
     // Checked on the record as given (hashes), written in its column form (#12: any text stores).
     const valid = columnForm(validateTurn(turn, this.options.limits));
-    // One statement carries up to 15 bind parameters per node; very long turns take the chunked path.
+    // PostgreSQL: one prepared statement (pg-single-statement-write.ts); very long turns take the chunked path.
     if (this.options.directPg && turn.nodes.length <= SINGLE_STATEMENT_MAX_NODES) return this.storeTurnInOneStatement(this.options.directPg, valid);
     const direct = this.options.directWrite;
     return this.run(async () => {
