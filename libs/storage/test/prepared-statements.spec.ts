@@ -51,6 +51,24 @@ describe('the PostgreSQL write statement, prepared', () => {
     }
   });
 
+  it('runs the statement again when a migration changed a table under it (cached plan must not change result type)', async () => {
+    const changed = await createTestPostgres();
+    await (await openStorage({ url: changed.url })).close(); // migrated
+    const pool = new pg.Pool({ connectionString: changed.url, max: 1 });
+    const direct = new PgDirectQuery(pool);
+    try {
+      const store = (tag: string) => writeTurnInOneStatement(direct, columnForm(validateTurn(turnOf(3, tag))), createMicroClock());
+      expect(await store('before-migration')).toMatchObject({ status: 'stored' });
+      // A column the statement returns changes type, as a migration might while replicas run.
+      await pool.query('ALTER TABLE turns ALTER COLUMN node_count TYPE bigint');
+      expect(await store('after-migration')).toMatchObject({ status: 'stored', nodeCount: 4 });
+      expect(await store('and-after')).toMatchObject({ status: 'stored', nodeCount: 4 });
+    } finally {
+      await pool.end();
+      await changed.drop();
+    }
+  });
+
   describe('behind PgBouncer in transaction mode', () => {
     let bouncer: TestPgBouncer;
     beforeAll(() => {

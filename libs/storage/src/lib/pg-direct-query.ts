@@ -3,6 +3,8 @@ import pg from 'pg';
 
 /** SQLSTATEs of a prepared statement missing on, or already on, the server connection (a transaction-mode pooler). */
 const PREPARED_STATEMENT_MISMATCH = new Set(['26000', '42P05']);
+/** "cached plan must not change result type": a migration changed a table under a prepared statement. */
+const STALE_PLAN = '0A000';
 
 /**
  * PostgreSQL's hot write path without Prisma (#17): the one statement that stores a turn
@@ -16,7 +18,9 @@ const PREPARED_STATEMENT_MISMATCH = new Set(['26000', '42P05']);
  * statement has a handful of texts, each prepared once per pooled connection. Behind PgBouncer in
  * transaction mode before 1.21 (or with `max_prepared_statements = 0`), a prepared statement may be
  * missing on the server connection a transaction lands on (26000) or already there (42P05); the
- * statement was not run, so it is run again unnamed, and this store stops naming statements.
+ * statement was not run, so it is run again unnamed, and this store stops naming statements. A
+ * migration that changes a table under a prepared statement makes its next run fail with "cached
+ * plan must not change result type" (0A000), before running: that call is run again unnamed.
  *
  * Errors come back in the shape the store already reads: a unique or foreign-key violation as
  * Prisma's P2002 / P2003 (with the constraint as `meta.target`), anything else as `pg` raised it —
@@ -38,6 +42,8 @@ export class PgDirectQuery {
         return (await this.pool.query({ name: statementName(sql), text: sql, values })).rows as T;
       } catch (error) {
         const code = error instanceof pg.DatabaseError ? error.code : undefined;
+        // The failed connection was discarded (ClassifyingPool), so the next one prepares afresh.
+        if (code === STALE_PLAN) return (await this.pool.query(sql, values)).rows as T;
         if (code === undefined || !PREPARED_STATEMENT_MISMATCH.has(code)) throw error;
         if (this.prepare) this.onUnprepared?.(code); // said once, though several calls may meet it at once
         this.prepare = false;
