@@ -39,8 +39,9 @@ describe('a 2,000-turn session in the browser (#15)', () => {
     expect(detail.turn_count).toBe(2_000);
     const timings: number[] = [];
     const sessionLoaded: number[] = [];
-    // Five cold loads (a fresh page each); the best counts: the machine also runs other suites.
-    const RUNS = 5;
+    // Eight cold loads (a fresh page each); the best counts: the machine also runs other suites,
+    // and under two concurrent CI runs the best of five came within 6 % of the budget.
+    const RUNS = 8;
     for (let run = 0; run < RUNS; run++) {
       const { page, problems } = await openPage(browser);
       await page.goto(`${proxy.url}/_tapes/#/sessions/${LONG_SESSION}`);
