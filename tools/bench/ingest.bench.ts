@@ -160,21 +160,56 @@ async function turnIds(url: string): Promise<Set<string>> {
   }
 }
 
-/** The number of stored turns once two reads 500 ms apart agree. */
-async function settledTurnCount(url: string): Promise<number> {
+/** A count once two reads 500 ms apart agree (ingest may still be storing what it accepted). */
+async function settled(count: () => Promise<number> | number): Promise<number> {
   let last = -1;
   for (;;) {
-    const now = (await turnIds(url)).size;
+    const now = await count();
     if (now === last) return now;
     last = now;
     await new Promise((r) => setTimeout(r, 500));
   }
 }
 
+/** The turns in a SQLite file. */
+function sqliteTurnCount(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM turns').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 type Row = Record<string, unknown>;
 
+/** One stored turn's rows, as one transaction writes them: the turn, its chain of nodes (root first), its search text and session. */
+interface StoredTurnRows {
+  turn: Row;
+  chain: Row[];
+  text: Row | undefined;
+  session: Row | undefined;
+}
+
+/** Groups a database's rows per turn (in the order of `turns`), walking each turn's chain from its head. */
+function perTurn(turns: Row[], nodeRows: Row[], textRows: Row[], sessionRows: Row[]): StoredTurnRows[] {
+  const nodes = new Map(nodeRows.map((n) => [String(n['hash']), n]));
+  const texts = new Map(textRows.map((t) => [String(t['turn_id']), t]));
+  const sessions = new Map(sessionRows.map((x) => [String(x['id']), x]));
+  return turns.map((turn) => {
+    const chain: Row[] = [];
+    for (let hash = turn['head_hash'] as string | null; hash; ) {
+      const node = nodes.get(hash);
+      if (!node) throw new Error(`node ${hash} of turn ${String(turn['id'])} is not stored`);
+      chain.unshift(node);
+      hash = node['parent_hash'] as string | null;
+    }
+    return { turn, chain, text: texts.get(String(turn['id'])), session: turn['session_id'] ? sessions.get(String(turn['session_id'])) : undefined };
+  });
+}
+
 /** The rows ingest stored, grouped per turn as one transaction writes them, in the order they were stored. */
-async function storedRows(url: string): Promise<Array<{ turn: Row; chain: Row[]; text: Row | undefined; session: Row | undefined }>> {
+async function storedRows(url: string): Promise<StoredTurnRows[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -186,20 +221,7 @@ async function storedRows(url: string): Promise<Array<{ turn: Row; chain: Row[];
       const rows = (await client.query<Row>(`SELECT * FROM ${table} ${order}`)).rows;
       return rows.map((row) => Object.fromEntries(Object.entries(row).filter(([column]) => !skip.has(column))));
     };
-    const turns = await select('turns', 'ORDER BY created_at, id');
-    const nodes = new Map((await select('nodes')).map((n) => [String(n['hash']), n]));
-    const texts = new Map((await select('turn_text')).map((t) => [String(t['turn_id']), t]));
-    const sessions = new Map((await select('sessions')).map((s) => [String(s['id']), s]));
-    return turns.map((turn) => {
-      const chain: Row[] = [];
-      for (let hash = turn['head_hash'] as string | null; hash; ) {
-        const node = nodes.get(hash);
-        if (!node) throw new Error(`node ${hash} of turn ${String(turn['id'])} is not stored`);
-        chain.unshift(node);
-        hash = node['parent_hash'] as string | null;
-      }
-      return { turn, chain, text: texts.get(String(turn['id'])), session: turn['session_id'] ? sessions.get(String(turn['session_id'])) : undefined };
-    });
+    return perTurn(await select('turns', 'ORDER BY created_at, id'), await select('nodes'), await select('turn_text'), await select('sessions'));
   } finally {
     await client.end();
   }
@@ -218,7 +240,7 @@ function insertSql(table: string, rows: Row[], suffix = ''): { text: string; val
  * taking turns off one queue in stored order. The session row is upserted per turn as the store
  * folds it (insert the first time, then bump its counters and end time).
  */
-async function bareDriver(url: string, rows: Awaited<ReturnType<typeof storedRows>>): Promise<number> {
+async function bareDriver(url: string, rows: StoredTurnRows[]): Promise<number> {
   const queue = [...rows];
   const clients = await Promise.all(
     Array.from({ length: INGEST_POOL }, async () => {
@@ -258,40 +280,15 @@ async function bareDriver(url: string, rows: Awaited<ReturnType<typeof storedRow
 }
 
 /** What ingest stored in its SQLite file, grouped per turn as one transaction writes them, in stored order. */
-function storedSqliteRows(file: string): Array<{ turn: Row; chain: Row[]; text: Row | undefined; session: Row | undefined }> {
+function storedSqliteRows(file: string): StoredTurnRows[] {
   const db = new Database(file, { readonly: true });
   try {
     // One read transaction: one snapshot of the file, whatever ingest commits meanwhile.
     db.exec('BEGIN');
-    const all = (sql: string) => db.prepare(sql).all() as Row[];
-    const nodes = new Map(all('SELECT * FROM nodes').map((n) => [String(n['hash']), n]));
-    const texts = new Map(all('SELECT * FROM turn_text').map((t) => [String(t['turn_id']), t]));
-    const sessions = new Map(all('SELECT * FROM sessions').map((x) => [String(x['id']), x]));
-    return all('SELECT * FROM turns ORDER BY created_at, id').map((turn) => {
-      const chain: Row[] = [];
-      for (let hash = turn['head_hash'] as string | null; hash; ) {
-        const node = nodes.get(hash);
-        if (!node) throw new Error(`node ${hash} of turn ${String(turn['id'])} is not stored`);
-        chain.unshift(node);
-        hash = node['parent_hash'] as string | null;
-      }
-      return { turn, chain, text: texts.get(String(turn['id'])), session: turn['session_id'] ? sessions.get(String(turn['session_id'])) : undefined };
-    });
+    const all = (table: string, order = '') => db.prepare(`SELECT * FROM ${table} ${order}`).all() as Row[];
+    return perTurn(all('turns', 'ORDER BY created_at, id'), all('nodes'), all('turn_text'), all('sessions'));
   } finally {
     db.close();
-  }
-}
-
-/** The number of turns in a SQLite file once two reads 500 ms apart agree (ingest may still be storing). */
-async function settledSqliteTurnCount(file: string): Promise<number> {
-  let last = -1;
-  for (;;) {
-    const db = new Database(file, { readonly: true });
-    const now = (db.prepare('SELECT COUNT(*) AS n FROM turns').get() as { n: number }).n;
-    db.close();
-    if (now === last) return now;
-    last = now;
-    await new Promise((r) => setTimeout(r, 500));
   }
 }
 
@@ -315,14 +312,14 @@ function sqliteInserter(db: Database.Database) {
  * nodes INSERT OR IGNORE, the turn, its text — the full-text trigger fires as it did for ingest —
  * and the session upsert), with the pragmas the store opens its file with.
  */
-function bareSqlite(file: string, rows: ReturnType<typeof storedSqliteRows>): number {
+function bareSqlite(file: string, rows: StoredTurnRows[]): number {
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     const insert = sqliteInserter(db);
-    const one = db.transaction((next: (typeof rows)[number]) => {
+    const one = db.transaction((next: StoredTurnRows) => {
       for (const node of next.chain) insert('nodes', node, 'ON CONFLICT (hash) DO NOTHING');
       insert('turns', next.turn);
       if (next.text) insert('turn_text', next.text);
@@ -406,7 +403,7 @@ async function main(): Promise<void> {
       const loadStarted = performance.now();
       const result = await postTurns(ingest.base, run, counter);
       const wallSeconds = (performance.now() - loadStarted) / 1000;
-      return { ...result, wallSeconds, count: (await settledTurnCount(tapesDb.url)) - warmedUp.size };
+      return { ...result, wallSeconds, count: (await settled(async () => (await turnIds(tapesDb.url)).size)) - warmedUp.size };
     });
     const loadCpu = process.cpuUsage(loadCpuBefore);
     phases.push(posted);
@@ -439,14 +436,14 @@ async function main(): Promise<void> {
         const liteCounter = { n: 0 };
         await autocannon({ url: `${lite.base}/v1/ingest`, connections, amount: 200, method: 'POST', headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (req) => ({ ...req, body: turnBody(liteCounter.n++, `${run}-lite`) }) }] });
         const liteFile = path.join(dataDir, 'tapes.db');
-        await settledSqliteTurnCount(liteFile);
+        await settled(() => sqliteTurnCount(liteFile));
         const liteWarm = new Set(storedSqliteRows(liteFile).map((r) => String(r.turn['id'])));
         // As on PostgreSQL: the rate over the load's duration, the turns counted once stored.
         const litePosted = await measured('POST /v1/ingest, SQLite (in ingest)', { ingest: new CpuMeter(() => [litePid]) }, async () => {
           const loadStarted = performance.now();
           const result = await postTurns(lite.base, `${run}-lite`, liteCounter);
           const wallSeconds = (performance.now() - loadStarted) / 1000;
-          return { ...result, wallSeconds, count: (await settledSqliteTurnCount(liteFile)) - liteWarm.size };
+          return { ...result, wallSeconds, count: (await settled(() => sqliteTurnCount(liteFile))) - liteWarm.size };
         });
         phases.push(litePosted);
         // The same rows again, better-sqlite3 alone, into a fresh file the store migrated.
