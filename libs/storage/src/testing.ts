@@ -54,6 +54,11 @@ export async function turnStoredBeforeSessions(requestId: string, sessionId: str
     endedAt: new Date(Date.parse(at) + 2_000),
   });
   const { record } = await toTurnRecord(turn, { reducers: createDefaultReducers() });
+  return asStoredBeforeSessions(record);
+}
+
+/** A derived record as a build from before sessions stored it: its raw bytes, no session, usage or nodes. */
+export function asStoredBeforeSessions(record: TurnRecord): TurnRecord {
   const { session: _session, usage: _usage, cost: _cost, model: _model, nodeText: _text, ...rest } = record;
   return { ...rest, nodes: [], outcome: 'unreduced', diagnostics: [{ code: 'reducer_error', detail: 'no reducer for anthropic.messages' }] };
 }

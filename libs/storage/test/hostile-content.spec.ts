@@ -1,6 +1,6 @@
 import { computeHash, createNode, type Bucket } from '@tapes/merkle';
-import { InvalidTurnError, openStorage, type TurnStore } from '../src';
-import { agentName, backends, chatNodes, turnRecord, type TestDatabase } from './support';
+import { InvalidTurnError } from '../src';
+import { agentName, backends, chatNodes, suiteStore, turnRecord } from './support';
 
 /**
  * Anything a client can send stores on both backends and reads back exactly (#12): NUL and lone
@@ -11,16 +11,7 @@ import { agentName, backends, chatNodes, turnRecord, type TestDatabase } from '.
 const HOSTILE = ['nul:\u0000:end', 'lone high:\ud800:end', 'lone low:\udc00:end', '\u0000', 'esc-led:\u001bx', '"quoted"'];
 
 describe.each(backends)('hostile content on $name', ({ create }) => {
-  let db: TestDatabase;
-  let store: TurnStore;
-  beforeAll(async () => {
-    db = await create();
-    store = await openStorage({ url: db.url });
-  });
-  afterAll(async () => {
-    await store?.close();
-    await db?.teardown();
-  });
+  const suite = suiteStore(create);
 
   it.each(HOSTILE.map((h) => [JSON.stringify(h), h] as const))('stores %s in every text field and reads it back exactly', async (_shown, hostile) => {
     const agent = `${agentName('hostile')}${hostile}`;
@@ -35,9 +26,9 @@ describe.each(backends)('hostile content on $name', ({ create }) => {
       requestHeaders: { 'x-hostile': hostile },
       diagnostics: [{ code: 'reducer_error', detail: `detail ${hostile}` }],
     });
-    const result = await store.storeTurn(record);
+    const result = await suite.store.storeTurn(record);
     expect(result.status).toBe('stored');
-    const turn = await store.getTurn(record.requestId);
+    const turn = await suite.store.getTurn(record.requestId);
     expect(turn).toMatchObject({
       requestId: record.requestId,
       agentName: agent,
@@ -47,24 +38,24 @@ describe.each(backends)('hostile content on $name', ({ create }) => {
       requestHeaders: { 'x-hostile': hostile },
       diagnostics: [{ code: 'reducer_error', detail: `detail ${hostile}` }],
     });
-    const stored = await store.getNode(node.hash);
+    const stored = await suite.store.getNode(node.hash);
     expect(stored?.bucket).toEqual(bucket);
     expect(stored?.stop_reason).toBe(`stop ${hostile}`);
     expect(stored?.project).toBe(`project ${hostile}`);
     expect(computeHash(stored!.bucket, null)).toBe(node.hash);
     // A replay of the same turn is a duplicate, not a second row or a conflict.
-    expect((await store.storeTurn(record)).status).toBe('duplicate');
+    expect((await suite.store.storeTurn(record)).status).toBe('duplicate');
   });
 
   it('finds a turn, its agent and a session by hostile keys, and answers "none" for a hostile key it does not hold', async () => {
     const agent = `${agentName('keys')}\u0000`;
     const record = turnRecord(chatNodes([['user', 'k']], 'v', { agent }), { requestId: `keys\u0000\ud800 ${Math.random()}`, agentName: agent });
-    await store.storeTurn(record);
-    expect(await store.hasTurn(record.requestId)).toBe(true);
-    expect((await store.leaves({ agent })).items.map((n) => n.bucket.agent_name)).toEqual([agent]);
-    expect(await store.getTurn('\u0000nothing')).toBeNull();
-    expect(await store.getSession('\u0000nothing')).toBeNull();
-    expect(await store.sessionTurns('\u0000nothing')).toEqual([]);
+    await suite.store.storeTurn(record);
+    expect(await suite.store.hasTurn(record.requestId)).toBe(true);
+    expect((await suite.store.leaves({ agent })).items.map((n) => n.bucket.agent_name)).toEqual([agent]);
+    expect(await suite.store.getTurn('\u0000nothing')).toBeNull();
+    expect(await suite.store.getSession('\u0000nothing')).toBeNull();
+    expect(await suite.store.sessionTurns('\u0000nothing')).toEqual([]);
   });
 
   it('stores a very long model, stop reason and message text; the turn row keeps a shortened model label', async () => {
@@ -72,19 +63,19 @@ describe.each(backends)('hostile content on $name', ({ create }) => {
     const bucket: Bucket = { type: 'message', role: 'assistant', model: long, provider: 'anthropic', agent_name: agentName('long'), content: [{ type: 'text', text: 'x'.repeat(2_000_000) }] };
     const node = createNode(bucket, null, { stop_reason: 's'.repeat(10_000) });
     const record = turnRecord([node], { model: long });
-    await store.storeTurn(record);
-    const stored = await store.getNode(node.hash);
+    await suite.store.storeTurn(record);
+    const stored = await suite.store.getNode(node.hash);
     expect(computeHash(stored!.bucket, null)).toBe(node.hash);
     expect(stored?.stop_reason).toHaveLength(10_000);
-    const turn = await store.getTurn(record.requestId, { bodies: false });
+    const turn = await suite.store.getTurn(record.requestId, { bodies: false });
     expect(turn?.model).toBe(`${'m'.repeat(255)}…`);
   });
 
   it('refuses, naming the field, an indexed text too long for either backend (a 1,000-character CJK agent name)', async () => {
     const agent = Array.from({ length: 1000 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 20000))).join('');
     const record = turnRecord(chatNodes([['user', 'k']], 'v', { agent }), { agentName: agent });
-    await expect(store.storeTurn(record)).rejects.toMatchObject({ constructor: InvalidTurnError, code: 'oversize_field', field: 'agentName' });
-    expect(await store.hasTurn(record.requestId)).toBe(false);
+    await expect(suite.store.storeTurn(record)).rejects.toMatchObject({ constructor: InvalidTurnError, code: 'oversize_field', field: 'agentName' });
+    expect(await suite.store.hasTurn(record.requestId)).toBe(false);
   });
 
   it.each([
@@ -95,10 +86,10 @@ describe.each(backends)('hostile content on $name', ({ create }) => {
   ] as const)('refuses %s %s (outside years 1–9999) with the field named, and stores the ends of the range', async (field, time) => {
     const nodes = chatNodes([['user', 'time']], 'range', { agent: agentName('time') });
     const bad = turnRecord(nodes, { [field]: new Date(time) });
-    await expect(store.storeTurn(bad)).rejects.toMatchObject({ constructor: InvalidTurnError, code: 'invalid_field', field });
+    await expect(suite.store.storeTurn(bad)).rejects.toMatchObject({ constructor: InvalidTurnError, code: 'invalid_field', field });
     const ends = turnRecord(nodes, { startedAt: new Date('0001-01-01T00:00:00Z'), firstByteAt: new Date('0001-01-01T00:00:00.001Z'), endedAt: new Date('9999-12-31T23:59:59.999Z') });
-    await store.storeTurn(ends);
-    const turn = await store.getTurn(ends.requestId, { bodies: false });
+    await suite.store.storeTurn(ends);
+    const turn = await suite.store.getTurn(ends.requestId, { bodies: false });
     expect([turn?.startedAt?.toISOString(), turn?.firstByteAt?.toISOString(), turn?.endedAt?.toISOString()]).toEqual(['0001-01-01T00:00:00.000Z', '0001-01-01T00:00:00.001Z', '9999-12-31T23:59:59.999Z']);
   });
 });

@@ -1,7 +1,8 @@
 import { capturedTurn, createDefaultReducers, toTurnRecord, type TurnRecord } from '@tapes/capture';
 import { ANTHROPIC_FIXTURES, readFixture } from '@tapes/testing';
-import { InvalidTurnError, openStorage, storedTurnToCaptured, type TurnStore } from '../src';
-import { agentName, backends, chatNodes, turnRecord, type TestDatabase } from './support';
+import { InvalidTurnError, storedTurnToCaptured } from '../src';
+import { asStoredBeforeSessions } from '../src/testing';
+import { agentName, backends, chatNodes, suiteStore, turnRecord } from './support';
 
 /** A derivation of one request: its conversation, its session, its outcome. */
 function derived(requestId: string, options: { agent: string; session?: string; at: string; reply?: string }): TurnRecord {
@@ -21,52 +22,36 @@ function derived(requestId: string, options: { agent: string; session?: string; 
   });
 }
 
-/** The same request as a reducer that failed on it stored it, before sessions existed: no nodes, no session. */
-function unreducedLegacy(record: TurnRecord): TurnRecord {
-  const { session: _session, usage: _usage, cost: _cost, model: _model, nodeText: _text, ...rest } = record;
-  return { ...rest, nodes: [], outcome: 'unreduced', diagnostics: [{ code: 'reducer_error', detail: 'no reducer for anthropic.messages' }] };
-}
-
 describe.each(backends)('rederiveTurn (#16) on $name', ({ create }) => {
-  let db: TestDatabase;
-  let store: TurnStore;
-
-  beforeAll(async () => {
-    db = await create();
-    store = await openStorage({ url: db.url });
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.teardown();
-  });
+  const suite = suiteStore(create);
 
   it('replaces an unreduced turn stored before sessions existed with its derivation, in one go: nodes, outcome, session (the backfill), search text', async () => {
     const agent = agentName('backfill');
     const session = `s-${agent}`;
     const good = derived(`req-${agent}`, { agent, session, at: '2026-11-01T10:00:00Z', reply: 'zebrafish' });
-    const { turnId } = await store.storeTurn(unreducedLegacy(good));
-    expect((await store.getTurn(turnId))?.sessionId).toBeNull();
+    const { turnId } = await suite.store.storeTurn(asStoredBeforeSessions(good));
+    expect((await suite.store.getTurn(turnId))?.sessionId).toBeNull();
 
-    const dry = await store.rederiveTurn(turnId, good, { dryRun: true });
+    const dry = await suite.store.rederiveTurn(turnId, good, { dryRun: true });
     expect(dry).toMatchObject({ status: 'changed', createdNodes: 0, before: { outcome: 'unreduced', sessionId: null, headHash: null }, after: { outcome: 'complete', sessionId: session } });
-    expect(await store.getSession(session)).toBeNull();
-    expect((await store.getTurn(turnId))?.outcome).toBe('unreduced');
+    expect(await suite.store.getSession(session)).toBeNull();
+    expect((await suite.store.getTurn(turnId))?.outcome).toBe('unreduced');
 
-    const result = await store.rederiveTurn(turnId, good);
+    const result = await suite.store.rederiveTurn(turnId, good);
     expect(result?.status).toBe('changed');
     expect(result?.changed).toEqual(expect.arrayContaining(['outcome', 'head_hash', 'session_id', 'diagnostics', 'tokens', 'cost']));
     expect(result?.createdNodes).toBe(2);
-    const turn = await store.getTurn(turnId);
+    const turn = await suite.store.getTurn(turnId);
     expect(turn).toMatchObject({ outcome: 'complete', headHash: good.nodes[1]!.hash, nodeCount: 2, newNodeCount: 2, sessionId: session, harnessId: 'claude', model: 'claude-sonnet-4-5', diagnostics: [] });
     expect(turn?.tokens).toMatchObject({ input: 10, output: 4 });
     expect(Buffer.from(turn!.responseBody!).equals(Buffer.from(good.responseBody!))).toBe(true);
-    expect((await store.getNode(good.nodes[1]!.hash))?.turn_id).toBe(turnId);
-    expect(await store.getSession(session)).toMatchObject({ turnCount: 1, outcomes: { complete: 1, partial: 0, unreduced: 0 }, tokens: { input: 10, output: 4 }, costUsd: 0.5, cwd: '/repo', firstPrompt: expect.stringContaining(agent) });
-    expect((await store.search('zebrafish')).items.map((h) => h.turnId)).toEqual([turnId]);
+    expect((await suite.store.getNode(good.nodes[1]!.hash))?.turn_id).toBe(turnId);
+    expect(await suite.store.getSession(session)).toMatchObject({ turnCount: 1, outcomes: { complete: 1, partial: 0, unreduced: 0 }, tokens: { input: 10, output: 4 }, costUsd: 0.5, cwd: '/repo', firstPrompt: expect.stringContaining(agent) });
+    expect((await suite.store.search('zebrafish')).items.map((h) => h.turnId)).toEqual([turnId]);
 
     // Idempotent: the same derivation again writes nothing.
-    expect(await store.rederiveTurn(turnId, good)).toMatchObject({ status: 'unchanged', changed: [] });
-    expect((await store.getSession(session))?.turnCount).toBe(1);
+    expect(await suite.store.rederiveTurn(turnId, good)).toMatchObject({ status: 'unchanged', changed: [] });
+    expect((await suite.store.getSession(session))?.turnCount).toBe(1);
   });
 
   it('moves a turn between sessions: the old session is recounted, and removed once it has no turns', async () => {
@@ -75,40 +60,40 @@ describe.each(backends)('rederiveTurn (#16) on $name', ({ create }) => {
     const fixed = `new-${agent}`;
     const first = derived(`req-1-${agent}`, { agent, session: old, at: '2026-11-02T10:00:00Z' });
     const second = derived(`req-2-${agent}`, { agent, session: old, at: '2026-11-02T11:00:00Z', reply: 'again' });
-    const a = await store.storeTurn(first);
-    const b = await store.storeTurn(second);
-    expect((await store.getSession(old))?.turnCount).toBe(2);
+    const a = await suite.store.storeTurn(first);
+    const b = await suite.store.storeTurn(second);
+    expect((await suite.store.getSession(old))?.turnCount).toBe(2);
 
-    await store.rederiveTurn(a.turnId, { ...first, session: { ...first.session!, id: fixed } });
-    expect(await store.getSession(old)).toMatchObject({ turnCount: 1, startedAt: '2026-11-02T11:00:00.000000Z', tokens: { input: 10, output: 4 }, costUsd: 0.5 });
-    expect(await store.getSession(fixed)).toMatchObject({ turnCount: 1, startedAt: '2026-11-02T10:00:00.000000Z' });
-    expect((await store.sessionTurns(fixed)).map((t) => t.id)).toEqual([a.turnId]);
+    await suite.store.rederiveTurn(a.turnId, { ...first, session: { ...first.session!, id: fixed } });
+    expect(await suite.store.getSession(old)).toMatchObject({ turnCount: 1, startedAt: '2026-11-02T11:00:00.000000Z', tokens: { input: 10, output: 4 }, costUsd: 0.5 });
+    expect(await suite.store.getSession(fixed)).toMatchObject({ turnCount: 1, startedAt: '2026-11-02T10:00:00.000000Z' });
+    expect((await suite.store.sessionTurns(fixed)).map((t) => t.id)).toEqual([a.turnId]);
 
-    const moved = await store.rederiveTurn(b.turnId, { ...second, session: { ...second.session!, id: fixed } });
+    const moved = await suite.store.rederiveTurn(b.turnId, { ...second, session: { ...second.session!, id: fixed } });
     expect(moved?.changed).toEqual(['session_id']);
-    expect(await store.getSession(old)).toBeNull();
-    expect(await store.getSession(fixed)).toMatchObject({ turnCount: 2, costUsd: 1, endedAt: '2026-11-02T11:00:01.000000Z' });
+    expect(await suite.store.getSession(old)).toBeNull();
+    expect(await suite.store.getSession(fixed)).toMatchObject({ turnCount: 2, costUsd: 1, endedAt: '2026-11-02T11:00:01.000000Z' });
   });
 
   it('answers null for a turn that does not exist and refuses the derivation of another request', async () => {
     const agent = agentName('refuse');
     const record = derived(`req-${agent}`, { agent, session: `s-${agent}`, at: '2026-11-03T10:00:00Z' });
-    expect(await store.rederiveTurn('019a0000-0000-7000-8000-000000000000', record)).toBeNull();
-    const { turnId } = await store.storeTurn(record);
-    await expect(store.rederiveTurn(turnId, { ...record, requestId: 'someone-else' })).rejects.toThrow(InvalidTurnError);
-    expect((await store.getTurn(turnId))?.outcome).toBe('complete');
+    expect(await suite.store.rederiveTurn('019a0000-0000-7000-8000-000000000000', record)).toBeNull();
+    const { turnId } = await suite.store.storeTurn(record);
+    await expect(suite.store.rederiveTurn(turnId, { ...record, requestId: 'someone-else' })).rejects.toThrow(InvalidTurnError);
+    expect((await suite.store.getTurn(turnId))?.outcome).toBe('complete');
   });
 
   it('lists turn ids in the order they were stored, after a cursor and since a time', async () => {
     const agent = agentName('list');
     const ids: string[] = [];
     for (const at of ['2030-01-01T00:00:00Z', '2030-01-02T00:00:00Z', '2030-01-03T00:00:00Z']) {
-      ids.push((await store.storeTurn(derived(`req-${at}-${agent}`, { agent, at }))).turnId);
+      ids.push((await suite.store.storeTurn(derived(`req-${at}-${agent}`, { agent, at }))).turnId);
     }
-    expect(await store.listTurnIds({ since: new Date('2030-01-01T00:00:00Z') })).toEqual(ids);
-    expect(await store.listTurnIds({ since: new Date('2030-01-02T00:00:00Z') })).toEqual(ids.slice(1));
-    expect(await store.listTurnIds({ since: new Date('2030-01-01T00:00:00Z'), after: ids[0], limit: 1 })).toEqual([ids[1]]);
-    const all = await store.listTurnIds({ limit: 10_000 });
+    expect(await suite.store.listTurnIds({ since: new Date('2030-01-01T00:00:00Z') })).toEqual(ids);
+    expect(await suite.store.listTurnIds({ since: new Date('2030-01-02T00:00:00Z') })).toEqual(ids.slice(1));
+    expect(await suite.store.listTurnIds({ since: new Date('2030-01-01T00:00:00Z'), after: ids[0], limit: 1 })).toEqual([ids[1]]);
+    const all = await suite.store.listTurnIds({ limit: 10_000 });
     expect(all).toEqual([...all].sort());
   });
 
@@ -132,11 +117,11 @@ describe.each(backends)('rederiveTurn (#16) on $name', ({ create }) => {
         endedAt: new Date('2026-11-04T10:00:02Z'),
       });
       const { record } = await toTurnRecord(turn, { reducers });
-      const { turnId } = await store.storeTurn(record);
-      const stored = await store.getTurn(turnId, { bodies: true });
+      const { turnId } = await suite.store.storeTurn(record);
+      const stored = await suite.store.getTurn(turnId, { bodies: true });
       const again = (await toTurnRecord(storedTurnToCaptured(stored!), { reducers })).record;
       expect({ outcome: again.outcome, nodes: again.nodes.map((n) => n.hash), diagnostics: again.diagnostics }).toEqual({ outcome: record.outcome, nodes: record.nodes.map((n) => n.hash), diagnostics: record.diagnostics });
-      expect(await store.rederiveTurn(turnId, again)).toMatchObject({ status: 'unchanged' });
+      expect(await suite.store.rederiveTurn(turnId, again)).toMatchObject({ status: 'unchanged' });
     }
   });
 });

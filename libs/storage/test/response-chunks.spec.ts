@@ -1,20 +1,9 @@
-import { InvalidTurnError, openStorage, type TurnStore } from '../src';
-import { agentName, backends, chatNodes, turnRecord, type TestDatabase } from './support';
+import { InvalidTurnError } from '../src';
+import { agentName, backends, chatNodes, suiteStore, turnRecord } from './support';
 
 /** #16: a turn keeps when each response chunk arrived, so `tapes replay` can pace it as recorded. */
 describe.each(backends)('response chunk timing on $name', ({ create }) => {
-  let db: TestDatabase;
-  let store: TurnStore;
-
-  beforeAll(async () => {
-    db = await create();
-    store = await openStorage({ url: db.url });
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await db?.teardown();
-  });
+  const suite = suiteStore(create);
 
   const body = Buffer.from('event: message_start\ndata: {}\n\n'); // 31 bytes
 
@@ -25,15 +14,15 @@ describe.each(backends)('response chunk timing on $name', ({ create }) => {
       [20, 1_250],
     ];
     const record = turnRecord(chatNodes([['user', 'timed']], 'yes', { agent: agentName('chunks') }), { responseBody: body, responseChunks: marks });
-    await store.storeTurn(record);
-    expect((await store.getTurn(record.requestId))!.responseChunks).toEqual(marks);
-    expect((await store.getTurn(record.requestId, { bodies: false }))!.responseChunks).toEqual(marks);
+    await suite.store.storeTurn(record);
+    expect((await suite.store.getTurn(record.requestId))!.responseChunks).toEqual(marks);
+    expect((await suite.store.getTurn(record.requestId, { bodies: false }))!.responseChunks).toEqual(marks);
   });
 
   it('reads a turn stored without a timeline (captured before #16) without one', async () => {
     const record = turnRecord(chatNodes([['user', 'untimed']], 'yes', { agent: agentName('chunks') }));
-    await store.storeTurn(record);
-    expect(await store.getTurn(record.requestId)).not.toHaveProperty('responseChunks');
+    await suite.store.storeTurn(record);
+    expect(await suite.store.getTurn(record.requestId)).not.toHaveProperty('responseChunks');
   });
 
   it.each([
@@ -43,11 +32,11 @@ describe.each(backends)('response chunk timing on $name', ({ create }) => {
     { name: 'a negative time', marks: [[0, -1]] },
     { name: 'not pairs', marks: [[0, 1, 2]] },
   ])('refuses a timeline with $name and writes nothing', async ({ marks }) => {
-    const before = await store.counts();
+    const before = await suite.store.counts();
     const record = turnRecord(chatNodes([['user', 'bad timing']], 'no', { agent: agentName('chunks') }), { responseBody: body, responseChunks: marks as [number, number][] });
-    const error = await store.storeTurn(record).catch((e: unknown) => e);
+    const error = await suite.store.storeTurn(record).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidTurnError);
     expect((error as InvalidTurnError).field).toMatch(/^responseChunks\[\d\]$/);
-    expect(await store.counts()).toEqual(before);
+    expect(await suite.store.counts()).toEqual(before);
   });
 });

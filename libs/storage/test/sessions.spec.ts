@@ -1,6 +1,5 @@
 import type { TurnRecord } from '@tapes/capture';
-import { openStorage, type TurnStore } from '../src';
-import { agentName, backends, chatNodes, turnRecord, type TestDatabase } from './support';
+import { agentName, backends, chatNodes, suiteStore, turnRecord } from './support';
 
 /** A turn of a session: the whole conversation so far as request messages, then the reply. */
 function sessionTurn(
@@ -25,33 +24,22 @@ function sessionTurn(
 }
 
 describe.each(backends)('sessions (#14) on $name', ({ create }) => {
-  let db: TestDatabase;
-  let store: TurnStore;
-
-  beforeAll(async () => {
-    db = await create();
-    store = await openStorage({ url: db.url });
-  });
-
-  afterAll(async () => {
-    await store.close();
-    await db.teardown();
-  });
+  const suite = suiteStore(create);
 
   it('folds each stored turn into its session: counts, tokens, cost, span, threads, models and the first prompt', async () => {
     const agent = agentName('claude');
     const sid = `s-${agent}`;
     const first: Array<[string, string]> = [['user', 'fix the failing test in greet.ts']];
-    await store.storeTurn(sessionTurn(sid, first, 'Looking at it.', { agent, at: '2026-11-30T10:00:00.000Z', usage: { input: 100, output: 20, cacheRead: 50 }, cost: 0.01 }));
+    await suite.store.storeTurn(sessionTurn(sid, first, 'Looking at it.', { agent, at: '2026-11-30T10:00:00.000Z', usage: { input: 100, output: 20, cacheRead: 50 }, cost: 0.01 }));
     const second: Array<[string, string]> = [...first, ['assistant', 'Looking at it.'], ['user', 'tool output: expected hello']];
-    await store.storeTurn(sessionTurn(sid, second, 'Fixed.', { agent, at: '2026-11-30T10:01:00.000Z', usage: { input: 140, output: 30 }, cost: 0.02, outcome: 'partial' }));
+    await suite.store.storeTurn(sessionTurn(sid, second, 'Fixed.', { agent, at: '2026-11-30T10:01:00.000Z', usage: { input: 140, output: 30 }, cost: 0.02, outcome: 'partial' }));
     // A subagent's turn: its own thread, its own first message, a cheaper model.
-    await store.storeTurn(sessionTurn(sid, [['user', 'search the codebase for greet']], 'Found it.', { agent, thread: 'agent-1', at: '2026-11-30T10:00:30.000Z', model: 'claude-haiku-4-5', usage: { input: 40, output: 10 } }));
+    await suite.store.storeTurn(sessionTurn(sid, [['user', 'search the codebase for greet']], 'Found it.', { agent, thread: 'agent-1', at: '2026-11-30T10:00:30.000Z', model: 'claude-haiku-4-5', usage: { input: 40, output: 10 } }));
     // The same request id again changes nothing.
     const again = sessionTurn(sid, first, 'Looking at it.', { agent, at: '2026-11-30T10:00:00.000Z' });
-    await store.storeTurn({ ...again, requestId: (await store.sessionTurns(sid))[0]!.requestId });
+    await suite.store.storeTurn({ ...again, requestId: (await suite.store.sessionTurns(sid))[0]!.requestId });
 
-    const session = await store.getSession(sid);
+    const session = await suite.store.getSession(sid);
     expect(session).toMatchObject({
       id: sid,
       harnessId: 'claude',
@@ -68,7 +56,7 @@ describe.each(backends)('sessions (#14) on $name', ({ create }) => {
       models: ['claude-sonnet-4-5', 'claude-haiku-4-5'],
     });
     expect(session!.costUsd).toBeCloseTo(0.03, 10);
-    const turns = await store.sessionTurns(sid);
+    const turns = await suite.store.sessionTurns(sid);
     expect(turns.map((t) => [t.threadId, t.model])).toEqual([
       ['', 'claude-sonnet-4-5'],
       ['agent-1', 'claude-haiku-4-5'],
@@ -82,68 +70,68 @@ describe.each(backends)('sessions (#14) on $name', ({ create }) => {
     const history: Array<[string, string]> = [['user', `explain the build ${agent}`]];
     const a = turnRecord(chatNodes(history, 'It uses esbuild.', { agent }), { agentName: agent, nodeText: [history[0]![1], 'It uses esbuild.'] });
     const b = turnRecord(chatNodes([...history, ['assistant', 'It uses esbuild.'], ['user', 'and the tests?']], 'Jest.', { agent }), { agentName: agent });
-    await store.storeTurn(a);
-    await store.storeTurn(b);
+    await suite.store.storeTurn(a);
+    await suite.store.storeTurn(b);
     const sid = `root:${a.nodes[0]!.hash}`;
-    expect((await store.getSession(sid))?.turnCount).toBe(2);
-    expect((await store.sessionTurns(sid)).map((t) => t.requestId)).toEqual([a.requestId, b.requestId]);
+    expect((await suite.store.getSession(sid))?.turnCount).toBe(2);
+    expect((await suite.store.sessionTurns(sid)).map((t) => t.requestId)).toEqual([a.requestId, b.requestId]);
   });
 
   it('lists sessions newest first with filters and keyset pages, and sorts by cost and tokens', async () => {
     const agent = agentName('lister');
     for (let i = 0; i < 5; i++) {
-      await store.storeTurn(sessionTurn(`list-${agent}-${i}`, [['user', `task ${i} ${agent}`]], 'ok', { agent, at: `2026-11-2${i}T09:00:00.000Z`, usage: { input: 10 * (5 - i), output: 1 }, cost: i }));
+      await suite.store.storeTurn(sessionTurn(`list-${agent}-${i}`, [['user', `task ${i} ${agent}`]], 'ok', { agent, at: `2026-11-2${i}T09:00:00.000Z`, usage: { input: 10 * (5 - i), output: 1 }, cost: i }));
     }
-    const first = await store.listSessions({ agent, limit: 2 });
+    const first = await suite.store.listSessions({ agent, limit: 2 });
     expect(first.items.map((s) => s.id)).toEqual([`list-${agent}-4`, `list-${agent}-3`]);
-    const second = await store.listSessions({ agent, limit: 2, cursor: first.nextCursor! });
-    const third = await store.listSessions({ agent, limit: 2, cursor: second.nextCursor! });
+    const second = await suite.store.listSessions({ agent, limit: 2, cursor: first.nextCursor! });
+    const third = await suite.store.listSessions({ agent, limit: 2, cursor: second.nextCursor! });
     expect([...second.items, ...third.items].map((s) => s.id)).toEqual([`list-${agent}-2`, `list-${agent}-1`, `list-${agent}-0`]);
     expect(third.nextCursor).toBeUndefined();
-    expect((await store.listSessions({ agent, sort: 'cost' })).items.map((s) => s.costUsd)).toEqual([4, 3, 2, 1, 0]);
-    expect((await store.listSessions({ agent, sort: 'tokens' })).items[0]!.id).toBe(`list-${agent}-0`);
-    const byTokens = await store.listSessions({ agent, sort: 'tokens', limit: 3 });
-    expect((await store.listSessions({ agent, sort: 'tokens', limit: 3, cursor: byTokens.nextCursor! })).items.map((s) => s.id)).toEqual([`list-${agent}-3`, `list-${agent}-4`]);
-    expect((await store.listSessions({ agent, since: new Date('2026-11-23T00:00:00Z') })).items).toHaveLength(2);
-    expect((await store.listSessions({ agent, until: new Date('2026-11-21T12:00:00Z') })).items).toHaveLength(2);
-    expect((await store.listSessions({ agent, harness: 'codex' })).items).toHaveLength(0);
-    expect((await store.listSessions({ agent, model: 'claude-sonnet-4-5' })).items).toHaveLength(5);
-    expect((await store.listSessions({ agent, text: `task 3` })).items.map((s) => s.id)).toContain(`list-${agent}-3`);
-    await expect(store.listSessions({ agent, sort: 'cost', cursor: first.nextCursor! })).rejects.toThrow(/cursor/);
+    expect((await suite.store.listSessions({ agent, sort: 'cost' })).items.map((s) => s.costUsd)).toEqual([4, 3, 2, 1, 0]);
+    expect((await suite.store.listSessions({ agent, sort: 'tokens' })).items[0]!.id).toBe(`list-${agent}-0`);
+    const byTokens = await suite.store.listSessions({ agent, sort: 'tokens', limit: 3 });
+    expect((await suite.store.listSessions({ agent, sort: 'tokens', limit: 3, cursor: byTokens.nextCursor! })).items.map((s) => s.id)).toEqual([`list-${agent}-3`, `list-${agent}-4`]);
+    expect((await suite.store.listSessions({ agent, since: new Date('2026-11-23T00:00:00Z') })).items).toHaveLength(2);
+    expect((await suite.store.listSessions({ agent, until: new Date('2026-11-21T12:00:00Z') })).items).toHaveLength(2);
+    expect((await suite.store.listSessions({ agent, harness: 'codex' })).items).toHaveLength(0);
+    expect((await suite.store.listSessions({ agent, model: 'claude-sonnet-4-5' })).items).toHaveLength(5);
+    expect((await suite.store.listSessions({ agent, text: `task 3` })).items.map((s) => s.id)).toContain(`list-${agent}-3`);
+    await expect(suite.store.listSessions({ agent, sort: 'cost', cursor: first.nextCursor! })).rejects.toThrow(/cursor/);
   });
 
   it('finds a word from a tool result, names its turn and session, and marks it in a snippet', async () => {
     const agent = agentName('search');
     const word = `zebrafish${agent.replace(/[^a-z0-9]/g, '')}`;
     const turn = sessionTurn(`search-${agent}`, [['user', 'run the tests'], ['assistant', 'running'], ['user', `tool_result: 3 passed, ${word} failed`]], 'One failure.', { agent, at: '2026-11-30T11:00:00.000Z' });
-    const stored = await store.storeTurn(turn);
-    const hits = await store.search(word);
+    const stored = await suite.store.storeTurn(turn);
+    const hits = await suite.store.search(word);
     expect(hits.items).toHaveLength(1);
     expect(hits.items[0]).toMatchObject({ turnId: stored.turnId, sessionId: `search-${agent}` });
     expect(hits.items[0]!.snippet).toContain(`[${word}]`);
-    expect((await store.search(`${word} nowhere-else-${agent.slice(-6)}`)).items).toHaveLength(0);
-    expect((await store.search('"); DROP TABLE turns; --')).items).toEqual(expect.any(Array));
+    expect((await suite.store.search(`${word} nowhere-else-${agent.slice(-6)}`)).items).toHaveLength(0);
+    expect((await suite.store.search('"); DROP TABLE turns; --')).items).toEqual(expect.any(Array));
   });
 
   it('deletes one of two sessions that share history, and the other keeps its whole ancestry', async () => {
     const agent = agentName('delete');
     const shared: Array<[string, string]> = [['user', `shared start ${agent}`]];
-    const keep = await store.storeTurn(sessionTurn(`keep-${agent}`, [...shared, ['assistant', 'A'], ['user', 'keep going']], 'kept', { agent, at: '2026-11-30T12:00:00.000Z' }));
+    const keep = await suite.store.storeTurn(sessionTurn(`keep-${agent}`, [...shared, ['assistant', 'A'], ['user', 'keep going']], 'kept', { agent, at: '2026-11-30T12:00:00.000Z' }));
     const gone = sessionTurn(`gone-${agent}`, [...shared, ['assistant', 'A'], ['user', 'something else']], 'gone reply', { agent, at: '2026-11-30T12:05:00.000Z' });
-    await store.storeTurn(gone);
-    const before = await store.counts();
+    await suite.store.storeTurn(gone);
+    const before = await suite.store.counts();
 
-    const result = await store.deleteSession(`gone-${agent}`);
+    const result = await suite.store.deleteSession(`gone-${agent}`);
     // Only the divergent user message and the reply were the deleted session's alone.
     expect(result).toEqual({ turns: 1, nodes: 2 });
-    expect(await store.getSession(`gone-${agent}`)).toBeNull();
-    expect(await store.counts()).toEqual({ nodes: before.nodes - 2, turns: before.turns - 1 });
-    const ancestry = await store.ancestry(keep.headHash!);
+    expect(await suite.store.getSession(`gone-${agent}`)).toBeNull();
+    expect(await suite.store.counts()).toEqual({ nodes: before.nodes - 2, turns: before.turns - 1 });
+    const ancestry = await suite.store.ancestry(keep.headHash!);
     expect(ancestry).toMatchObject({ complete: true });
     expect(ancestry!.nodes).toHaveLength(4);
-    expect(await store.getNode(gone.nodes.at(-1)!.hash)).toBeNull();
-    expect((await store.search('something else')).items.filter((h) => h.sessionId === `gone-${agent}`)).toEqual([]);
-    expect(await store.deleteSession(`gone-${agent}`)).toBeNull();
+    expect(await suite.store.getNode(gone.nodes.at(-1)!.hash)).toBeNull();
+    expect((await suite.store.search('something else')).items.filter((h) => h.sessionId === `gone-${agent}`)).toEqual([]);
+    expect(await suite.store.deleteSession(`gone-${agent}`)).toBeNull();
   });
 
   it('expires sessions that ended before a cutoff, oldest first, in batches; shared history of a newer session stays (TAPES_RETENTION)', async () => {
@@ -152,21 +140,21 @@ describe.each(backends)('sessions (#14) on $name', ({ create }) => {
     const old1 = sessionTurn(`old1-${agent}`, [...shared, ['assistant', 'A'], ['user', 'old one']], 'r1', { agent, at: '2001-01-01T00:00:00.000Z' });
     const old2 = sessionTurn(`old2-${agent}`, [['user', `alone ${agent}`]], 'r2', { agent, at: '2001-01-01T01:00:00.000Z' });
     const fresh = sessionTurn(`new-${agent}`, [...shared, ['assistant', 'A'], ['user', 'new one']], 'r3', { agent, at: '2001-01-03T00:00:00.000Z' });
-    for (const t of [old1, old2, fresh]) await store.storeTurn(t);
+    for (const t of [old1, old2, fresh]) await suite.store.storeTurn(t);
     const cutoff = new Date('2001-01-02T00:00:00.000Z');
 
-    expect(await store.expireSessions(cutoff, { limit: 1 })).toEqual({ sessions: 1, turns: 1, nodes: 2 });
-    expect(await store.getSession(`old1-${agent}`)).toBeNull();
-    expect(await store.expireSessions(cutoff, { limit: 1 })).toEqual({ sessions: 1, turns: 1, nodes: 2 });
-    expect(await store.expireSessions(cutoff)).toEqual({ sessions: 0, turns: 0, nodes: 0 });
-    expect(await store.getSession(`new-${agent}`)).not.toBeNull();
-    expect(await store.ancestry(fresh.nodes.at(-1)!.hash)).toMatchObject({ complete: true });
+    expect(await suite.store.expireSessions(cutoff, { limit: 1 })).toEqual({ sessions: 1, turns: 1, nodes: 2 });
+    expect(await suite.store.getSession(`old1-${agent}`)).toBeNull();
+    expect(await suite.store.expireSessions(cutoff, { limit: 1 })).toEqual({ sessions: 1, turns: 1, nodes: 2 });
+    expect(await suite.store.expireSessions(cutoff)).toEqual({ sessions: 0, turns: 0, nodes: 0 });
+    expect(await suite.store.getSession(`new-${agent}`)).not.toBeNull();
+    expect(await suite.store.ancestry(fresh.nodes.at(-1)!.hash)).toMatchObject({ complete: true });
   });
 
   it('sums turns, tokens and cost by day, model, agent and harness', async () => {
     const agent = agentName('stats');
-    await store.storeTurn(sessionTurn(`stats-${agent}`, [['user', 'a']], 'b', { agent, at: '2027-01-02T10:00:00.000Z', usage: { input: 7, output: 3 }, cost: 0.5 }));
-    const stats = await store.stats({ since: new Date('2027-01-02T00:00:00Z'), until: new Date('2027-01-02T23:59:59Z') });
+    await suite.store.storeTurn(sessionTurn(`stats-${agent}`, [['user', 'a']], 'b', { agent, at: '2027-01-02T10:00:00.000Z', usage: { input: 7, output: 3 }, cost: 0.5 }));
+    const stats = await suite.store.stats({ since: new Date('2027-01-02T00:00:00Z'), until: new Date('2027-01-02T23:59:59Z') });
     expect(stats.byDay).toEqual([{ key: '2027-01-02', turns: 1, tokens: { input: 7, output: 3, cacheWrite: 0, cacheRead: 0, reasoning: 0 }, costUsd: 0.5 }]);
     expect(stats.byAgent).toEqual([expect.objectContaining({ key: agent, turns: 1 })]);
     expect(stats.byHarness).toEqual([expect.objectContaining({ key: 'claude', turns: 1 })]);

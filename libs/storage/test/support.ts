@@ -4,7 +4,7 @@ import { turnNodes, type Node } from '@tapes/merkle';
 import { createTestPostgres, createTestSqlite, eventually, takePostgresOffline, lockSqliteForWrites } from '@tapes/testing';
 import type pg from 'pg';
 import type { TurnRecord } from '@tapes/capture';
-import type { Backend } from '../src';
+import { openStorage, type Backend, type TurnStore } from '../src';
 
 /** One test database of a backend: its URL, a way to take it offline, and teardown. */
 export interface TestDatabase {
@@ -56,6 +56,29 @@ export const backends: BackendCase[] = [
     },
   },
 ];
+
+/**
+ * A fresh database of one backend with a store open on it for the whole suite (opened in beforeAll,
+ * closed and thrown away in afterAll): `suite.store` inside the tests.
+ */
+export function suiteStore(create: BackendCase['create']): { readonly store: TurnStore } {
+  let db: TestDatabase | undefined;
+  let store: TurnStore | undefined;
+  beforeAll(async () => {
+    db = await create();
+    store = await openStorage({ url: db.url });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await db?.teardown();
+  });
+  return {
+    get store(): TurnStore {
+      if (!store) throw new Error('the suite store is opened in beforeAll');
+      return store;
+    },
+  };
+}
 
 export const USAGE: Usage = { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 };
 
