@@ -1,27 +1,13 @@
 import { gzipSync } from 'node:zlib';
 import { ANTHROPIC_FIXTURES, OPENAI_FIXTURES, readFixture, TURN_FIXTURES, type TurnFixture } from '@tapes/testing';
-import { capturedTurn, createDefaultReducers, sessionIdOf, deriveTurn, parseRequestBody, reduceBody, selectReducer, toTurnRecord, type CapturedTurn } from '../src/index';
+import { createDefaultReducers, sessionIdOf, deriveTurn, parseRequestBody, reduceBody, selectReducer, toTurnRecord, type CapturedTurn } from '../src/index';
+import { fixtureTurn } from '../src/testing';
 
 const reducers = createDefaultReducers();
 const AT = new Date('2026-11-30T10:00:00.000Z');
 
-function captured(fixture: TurnFixture, overrides: Partial<Parameters<typeof capturedTurn>[0]> = {}): CapturedTurn {
-  return capturedTurn({
-    requestId: `req-${fixture.name}`,
-    site: 'proxy',
-    provider: fixture.provider,
-    api: fixture.api,
-    method: 'POST',
-    path: fixture.path,
-    status: 200,
-    requestHeaders: { 'content-type': 'application/json' },
-    responseHeaders: fixture.contentType ? { 'content-type': fixture.contentType } : {},
-    requestBody: Buffer.from(JSON.stringify(fixture.request)),
-    responseBody: readFixture(fixture.responseFile),
-    startedAt: AT,
-    endedAt: AT,
-    ...overrides,
-  });
+function captured(fixture: TurnFixture, overrides: Parameters<typeof fixtureTurn>[1] = {}): CapturedTurn {
+  return fixtureTurn(fixture, { startedAt: AT, endedAt: AT, ...overrides });
 }
 
 /** What the reducers make of the fixture offline: the truth every site must store. */

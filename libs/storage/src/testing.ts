@@ -1,7 +1,8 @@
 // The third public entry of libs/storage, for tests only: both backends as suites run on them.
 // Apps never import it (their bundles stay free of @tapes/testing).
-import { capturedTurn, createDefaultReducers, toTurnRecord, type TurnRecord } from '@tapes/capture';
-import { ANTHROPIC_FIXTURES, createTestPostgres, createTestSqlite, readFixture } from '@tapes/testing';
+import { createDefaultReducers, toTurnRecord, type TurnRecord } from '@tapes/capture';
+import { fixtureTurn } from '@tapes/capture/testing';
+import { ANTHROPIC_FIXTURES, createTestPostgres, createTestSqlite } from '@tapes/testing';
 import { openStorage, type TurnStore } from './index';
 
 export interface TestStoreBackend {
@@ -38,18 +39,9 @@ export const TEST_STORES: TestStoreBackend[] = [
 export async function turnStoredBeforeSessions(requestId: string, sessionId: string, at: string): Promise<TurnRecord> {
   const fixture = ANTHROPIC_FIXTURES.find((f) => f.name === 'anthropic_extra/claude_code_turn');
   if (!fixture) throw new Error('the anthropic_extra/claude_code_turn fixture is missing');
-  const turn = capturedTurn({
+  const turn = fixtureTurn(fixture, {
     requestId,
-    site: 'proxy',
-    provider: fixture.provider,
-    api: fixture.api,
-    method: 'POST',
-    path: fixture.path,
-    status: 200,
     requestHeaders: { 'content-type': 'application/json', 'user-agent': 'claude-cli/2.0.31 (external, cli)', 'x-claude-code-session-id': sessionId },
-    responseHeaders: fixture.contentType ? { 'content-type': fixture.contentType } : {},
-    requestBody: Buffer.from(JSON.stringify(fixture.request)),
-    responseBody: readFixture(fixture.responseFile),
     startedAt: new Date(at),
     endedAt: new Date(Date.parse(at) + 2_000),
   });

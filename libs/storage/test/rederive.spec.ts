@@ -1,5 +1,6 @@
-import { capturedTurn, createDefaultReducers, toTurnRecord, type TurnRecord } from '@tapes/capture';
-import { ANTHROPIC_FIXTURES, readFixture } from '@tapes/testing';
+import { createDefaultReducers, toTurnRecord, type TurnRecord } from '@tapes/capture';
+import { fixtureTurn } from '@tapes/capture/testing';
+import { ANTHROPIC_FIXTURES } from '@tapes/testing';
 import { InvalidTurnError, storedTurnToCaptured } from '../src';
 import { asStoredBeforeSessions } from '../src/testing';
 import { agentName, backends, chatNodes, suiteStore, turnRecord } from './support';
@@ -100,18 +101,9 @@ describe.each(backends)('rederiveTurn (#16) on $name', ({ create }) => {
   it('re-derives a stored captured turn from its raw bytes to the same derivation (storedTurnToCaptured)', async () => {
     const reducers = createDefaultReducers();
     for (const fixture of ANTHROPIC_FIXTURES.filter((f) => ['anthropic/messages_tool_use', 'anthropic/messages_truncated_stream'].includes(f.name))) {
-      const turn = capturedTurn({
+      const turn = fixtureTurn(fixture, {
         requestId: `req-raw-${fixture.name}-${agentName('raw')}`,
-        site: 'proxy',
-        provider: fixture.provider,
-        api: fixture.api,
-        method: 'POST',
-        path: fixture.path,
-        status: 200,
         requestHeaders: { 'content-type': 'application/json', 'x-claude-code-session-id': 'raw-session' },
-        responseHeaders: { 'content-type': fixture.contentType },
-        requestBody: Buffer.from(JSON.stringify(fixture.request)),
-        responseBody: readFixture(fixture.responseFile),
         interruption: fixture.complete ? undefined : { reason: 'client_disconnect', detail: 'the client went away' },
         startedAt: new Date('2026-11-04T10:00:00Z'),
         endedAt: new Date('2026-11-04T10:00:02Z'),

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, NestFactory, RouterModule } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { capturedTurn, createDefaultReducers, toTurnRecord, type TurnRecord } from '@tapes/capture';
+import { createDefaultReducers, toTurnRecord, type TurnRecord } from '@tapes/capture';
+import { fixtureTurn } from '@tapes/capture/testing';
 import { CaptureModule, StorageModule, TapesExceptionFilter } from '@tapes/nest-kit';
 import type { TurnStore } from '@tapes/storage';
-import { readFixture, type TurnFixture } from '@tapes/testing';
+import type { TurnFixture } from '@tapes/testing';
 import { ReadApiModule } from '../../src/index';
 
 const reducers = createDefaultReducers();
@@ -21,18 +22,12 @@ export async function record(
   at: string,
   options: { request?: Record<string, unknown>; responseBody?: Buffer; responseHeaders?: Record<string, string> } = {},
 ): Promise<TurnRecord> {
-  const turn = capturedTurn({
+  const turn = fixtureTurn(fixture, {
     requestId,
-    site: 'proxy',
-    provider: fixture.provider,
-    api: fixture.api,
-    method: 'POST',
-    path: fixture.path,
-    status: 200,
     requestHeaders: { 'content-type': 'application/json', ...headers },
     responseHeaders: { ...(fixture.contentType ? { 'content-type': fixture.contentType } : {}), ...options.responseHeaders },
-    requestBody: Buffer.from(JSON.stringify(options.request ?? fixture.request)),
-    responseBody: options.responseBody ?? readFixture(fixture.responseFile),
+    ...(options.request !== undefined ? { requestBody: Buffer.from(JSON.stringify(options.request)) } : {}),
+    ...(options.responseBody !== undefined ? { responseBody: options.responseBody } : {}),
     startedAt: new Date(at),
     firstByteAt: new Date(Date.parse(at) + 300),
     endedAt: new Date(Date.parse(at) + 2_000),
